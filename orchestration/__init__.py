@@ -1,0 +1,3 @@
+"""The Skibidy batch system: parameter sweeps and consensus runs on Dask."""
+
+__all__: list[str] = []

@@ -1,0 +1,59 @@
+"""The package installs, its console command works, and the README matches CI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skibidy.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    quick = text.split("## Quick start", 1)[1]
+    return re.findall(r"```bash\n(.+?)\n```", quick)[:2]
+
+
+def test_readme_quick_start_has_two_commands() -> None:
+    main_job, test_command = _readme_commands()
+    assert "skibidy sweep configs/" in main_job
+    assert "pytest" in test_command
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    _, test_command = _readme_commands()
+    assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_main_job_config_exists() -> None:
+    main_job, _ = _readme_commands()
+    config = re.search(r"skibidy sweep (\S+)", main_job).group(1)
+    assert (ROOT / config).is_file()
+
+
+@pytest.mark.parametrize("command", ["run", "params", "validate", "batch", "sweep", "analyze"])
+def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert command in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    for module in ("skibidy", "orchestration"):
+        out = subprocess.run(
+            [sys.executable, "-m", module, "--help"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "sweep" in out and "run" in out
+
+
+def test_unknown_option_is_a_bad_input_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--no-such-option"]) == 2
+    err = capsys.readouterr().err
+    assert "--no-such-option" in err and "Traceback" not in err
