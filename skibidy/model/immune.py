@@ -1,0 +1,47 @@
+"""Neutrophils and macrophages (agents), with the M1 -> M2 switch."""
+
+from __future__ import annotations
+
+from skibidy.parameter import param
+
+PARAMETERS = (
+    param("skin.immune.cell_diameter", "float", "um",
+          "immune cell size: sets the number of rim slots 2*pi*r/d", positive=True),
+    param("skin.immune.neutrophil_spawn_delay_h", "float", "h", "first neutrophil wave after wounding"),
+    param("skin.immune.neutrophil_spawn_waves", "int", "count", "number of neutrophil waves", 1, 1000),
+    param("skin.immune.neutrophil_spawn_window_h", "float", "h", "time from first to last wave"),
+    param("skin.immune.neutrophil_lifespan_h", "float", "h", "neutrophil maximal age", positive=True),
+    param("skin.immune.neutrophil_min_survival_h", "float", "h", "no neutrophil apoptosis before this age"),
+    param("skin.immune.neutrophil_apoptosis_rate", "float", "1/step", "neutrophil death probability",
+          0.0, 1.0),
+    param("skin.immune.macrophage_spawn_delay_h", "float", "h", "macrophage recruitment start"),
+    param("skin.immune.macrophage_spawn_threshold", "float", "a.u.",
+          "net inflammation at the wound centre needed for recruitment"),
+    param("skin.immune.macrophage_spawn_rate", "float", "1/a.u.",
+          "recruitment probability per step per unit inflammation above threshold"),
+    param("skin.immune.macrophage_spawn_taper", "float", "1/h", "recruitment decays as exp(-taper * age_h)"),
+    param("skin.immune.macrophage_m1_duration_h", "float", "h", "M1 timer: switch to M2 after this",
+          positive=True),
+    param("skin.immune.m1_transition_threshold", "float", "a.u.",
+          "M1 -> M2 when local net inflammation is below this (after the minimum age)"),
+    param("skin.immune.m1_transition_min_age_h", "float", "h", "minimum M1 age for the low-inflammation switch"),
+    param("skin.immune.macrophage_lifespan_h", "float", "h", "macrophage maximal age", positive=True),
+    param("skin.immune.macrophage_min_survival_h", "float", "h", "no macrophage apoptosis before this age"),
+    param("skin.immune.macrophage_apoptosis_rate", "float", "1/step", "macrophage death probability",
+          0.0, 1.0),
+    param("skin.immune.macrophage_emigration_rate", "float", "1/step",
+          "M2 exit probability where the epidermis has re-stratified", 0.0, 1.0),
+    param("skin.immune.cytokine_rate", "float", "1/step/cell",
+          "pro-inflammatory output of each neutrophil and M1 macrophage (before taper)"),
+    param("skin.immune.resolution_rate", "float", "1/step/cell", "inflammation removed by each M2 macrophage"),
+    param("skin.immune.migration_speed", "float", "um/h", "immune cell crawling speed"),
+    param("skin.immune.efferocytosis_enabled", "bool", "-", "M1 macrophages engulf aged neutrophils and turn M2"),
+    param("skin.immune.efferocytosis_radius", "float", "um", "engulfment reach"),
+    param("skin.immune.efferocytosis_age_fraction", "float", "-",
+          "neutrophils older than this fraction of their lifespan can be engulfed", 0.0, 1.0),
+    param("skin.immune.chemotaxis_enabled", "bool", "-",
+          "immune cells and fibroblasts follow inflammation / TGF-beta gradients"),
+    param("skin.immune.chemotaxis_speed_scale", "float", "-", "chemotactic speed multiplier"),
+    param("skin.immune.neutrophil_cytokine_taper", "float", "1/step", "neutrophil output x exp(-taper*age)"),
+    param("skin.immune.m1_cytokine_taper", "float", "1/step", "M1 output x exp(-taper*M1 age)"),
+)
