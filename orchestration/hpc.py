@@ -29,16 +29,20 @@ from __future__ import annotations
 
 import difflib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from skibidy.errors import ConfigError, SkibidyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from dask_jobqueue import SLURMCluster
+    from distributed import Client
 
-__all__ = ["CLUSTER_KEYS", "CLUSTER_KINDS", "ClusterTable", "parse_cluster_table", "slurm_cluster"]
+__all__ = [
+    "CLUSTER_KEYS", "CLUSTER_KINDS", "ClusterTable", "parse_cluster_table", "slurm_client", "slurm_cluster",
+]
 
 #: The values accepted for ``[cluster] kind``.
 CLUSTER_KINDS: tuple[str, ...] = ("local", "address", "slurm")
@@ -295,3 +299,40 @@ def slurm_cluster(table: ClusterTable, **options: Any) -> "SLURMCluster":
         kwargs["worker_extra_args"] = ["--lifetime", table.worker_lifetime, "--lifetime-stagger", "2m"]
     kwargs.update(options)
     return SLURMCluster(**kwargs)
+
+
+@contextmanager
+def slurm_client(
+    table: ClusterTable, say: Callable[[str], None] = print, **options: Any
+) -> Iterator["Client"]:
+    """Submit the table's SLURM jobs, yield a client, and cancel the jobs afterwards.
+
+    Parameters
+    ----------
+    table
+        A table of kind ``"slurm"``.
+    say
+        Where progress messages go (the command line prints them to stderr).
+    **options
+        Passed to :func:`slurm_cluster`.
+
+    Yields
+    ------
+    distributed.Client
+        Connected to the cluster's scheduler, which runs in this process.
+        Workers arrive as SLURM starts the jobs; tasks wait for them.
+    """
+    from distributed import Client
+
+    cluster = slurm_cluster(table, **options)
+    try:
+        cluster.scale(jobs=table.jobs)
+        workers = table.jobs * (table.processes or 1)
+        say(
+            f"Dask: SLURM cluster, {table.jobs} job(s) of {table.processes} worker(s) submitted "
+            f"({workers} workers once they start); scheduler {cluster.scheduler_address}"
+        )
+        with Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()  # cancels the jobs still queued or running

@@ -21,6 +21,7 @@ under ``~/.config/dask/`` or the environment variables in :data:`TLS_ENVIRONMENT
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import ipaddress
 import os
@@ -28,7 +29,7 @@ import ssl
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from skibidy.errors import SkibidyError
 
@@ -40,6 +41,7 @@ __all__ = [
     "CertificateFiles",
     "add_tls_arguments",
     "address_scheme",
+    "secure_choice",
     "security_for",
     "security_from_args",
     "write_certificates",
@@ -187,6 +189,37 @@ def security_for(
             f"{exc}. Check that they are PEM files and that the key belongs to the certificate"
         ) from exc
     return security
+
+
+def secure_choice(choice: Any, args: argparse.Namespace | None, table: Mapping[str, Any] | None) -> Any:
+    """Attach the client's TLS security to a resolved cluster choice.
+
+    The ``--tls-*`` options win; without them, the ``tls_*`` keys of the
+    ``[cluster]`` table apply when the address came from that table; otherwise
+    Dask's configuration does (see :func:`security_for`).
+
+    Parameters
+    ----------
+    choice
+        An :class:`orchestration.cluster.ClusterChoice` (its ``address`` and
+        ``source`` are read, a copy with ``security`` set is returned).
+    args
+        The parsed command line (``None`` from the Python API).
+    table
+        The sweep config's ``[cluster]`` table, if any.
+
+    Returns
+    -------
+    ClusterChoice
+    """
+    files = {
+        "ca_file": getattr(args, "tls_ca_file", None),
+        "cert": getattr(args, "tls_cert", None),
+        "key": getattr(args, "tls_key", None),
+    }
+    if not any(files.values()) and table and choice.source == "[cluster]":
+        files = {"ca_file": table.get("tls_ca_file"), "cert": table.get("tls_cert"), "key": table.get("tls_key")}
+    return dataclasses.replace(choice, security=security_for(choice.address, **files))
 
 
 def _tls_configured() -> bool:

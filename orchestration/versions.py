@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from skibidy.errors import SkibidyError
 
@@ -149,7 +149,11 @@ def mismatch_message(mismatches: Sequence[Mismatch]) -> str:
 
 
 def check_versions(
-    client: "Client", *, packages: Sequence[str] = CHECKED_PACKAGES, strict: bool = False
+    client: "Client",
+    *,
+    packages: Sequence[str] = CHECKED_PACKAGES,
+    strict: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Mismatch]:
     """Compare this client's versions with the scheduler's and every worker's.
 
@@ -162,6 +166,9 @@ def check_versions(
         The packages to compare.
     strict
         Raise for every mismatch, not only for ``skibidy`` and Python.
+    warn
+        Called with the message of a non-fatal mismatch instead of issuing a
+        :class:`ClusterVersionWarning` (the command line prints it).
 
     Returns
     -------
@@ -177,7 +184,7 @@ def check_versions(
     Warns
     -----
     ClusterVersionWarning
-        Other packages differ.
+        Other packages differ (unless ``warn`` is given).
     """
     extra = [p for p in packages if p != "python"]
     mismatches = find_mismatches(client.get_versions(packages=extra), packages)
@@ -185,5 +192,8 @@ def check_versions(
         message = mismatch_message(mismatches)
         if strict or any(m.package in FATAL_PACKAGES for m in mismatches):
             raise ClusterVersionError(message)
-        warnings.warn(message, ClusterVersionWarning, stacklevel=2)
+        if warn is not None:
+            warn(f"warning: {message}")
+        else:
+            warnings.warn(message, ClusterVersionWarning, stacklevel=2)
     return mismatches

@@ -9,11 +9,11 @@ import pytest
 
 pytest.importorskip("yaml")
 
-from cluster_processes import (  # noqa: E402
+from .cluster_processes import (  # noqa: E402
     COMPOSE, COMPOSE_TLS, START_TIMEOUT, ProcessCluster, Processes, load_compose, merged_compose,
     start_process_cluster,
 )
-from sweeps import run_sweep_cli, write_tiny_sweep  # noqa: E402
+from .sweeps import run_sweep_cli, write_tiny_sweep  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cluster_processes import COMPOSE, COMPOSE_TLS, ROOT, Override, load_compose
+from .cluster_processes import COMPOSE, COMPOSE_TLS, ROOT, Override, load_compose
 
 pytestmark = pytest.mark.cluster
 
