@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from skibidy.parameter import param
 
 PARAMETERS = (
@@ -13,3 +15,27 @@ PARAMETERS = (
     param("skin.ca_spinous_threshold", "float", "mM",
           "below it cells stay basal (under spinous_threshold) and stem bias rises", positive=True),
 )
+
+
+def _sigmoid(z, cfg):  # type: ignore[no-untyped-def]
+    lo, hi = cfg["skin.calcium_basal"], cfg["skin.calcium_peak"]
+    return lo + (hi - lo) / (1.0 + np.exp(-(z - cfg["skin.calcium_midpoint_z"]) / cfg["skin.calcium_steepness"]))
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    s.ca_basal_target = float(_sigmoid(2.5, cfg))
+    # the metric reports the epidermal column mean (reference: mean over the 6 wound layers)
+    s.ca_column_ratio = float(np.mean(_sigmoid(np.arange(2.5, 30.0, 5.0), cfg))) / max(s.ca_basal_target, 1e-12)
+    s.ca_recovery = cfg["skin.calcium_recovery_rate"]
+    s.ca_thr = cfg["skin.ca_spinous_threshold"]
+
+
+def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
+    """Calcium relaxes back in wound voxels once they re-stratify (S >= 0.5)."""
+    if not st.wounded:
+        return
+    w = st.grid.wound & (st.stratum >= 0.5)
+    if not w.any():
+        return
+    rate = 1.0 - (1.0 - s.ca_recovery * np.minimum(1.0, st.stratum[w] / 3.0)) ** s.substeps
+    st.calcium[w] += (s.ca_basal_target - st.calcium[w]) * rate

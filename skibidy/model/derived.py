@@ -10,3 +10,17 @@ PARAMETERS = (
     param("skin.derived.ecm_weight_fibrin", "float", "-", "fibrin weight in ECM quality"),
     param("skin.derived.ecm_migration_boost", "float", "-", "keratinocyte speed x (1 + boost*E/(E+1))"),
 )
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    s.ecm_wc = cfg["skin.derived.ecm_weight_collagen"]
+    s.ecm_wf = cfg["skin.derived.ecm_weight_fibronectin"]
+    s.ecm_wb = cfg["skin.derived.ecm_weight_fibrin"]
+    s.ecm_boost = cfg["skin.derived.ecm_migration_boost"]
+
+
+def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
+    """ECM quality = weighted collagen (below), fibronectin and fibrin at the epidermal layer."""
+    from skibidy.model.state import DER, EPI
+
+    st.ecm = (s.ecm_wc * st.collagen[DER] + s.ecm_wf * st.fibronectin[EPI] + s.ecm_wb * st.fibrin)

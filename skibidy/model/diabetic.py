@@ -33,3 +33,7 @@ PARAMETERS = (
     param("skin.diabetic.timp_factor", "float", _F, "MMP decay multiplier (TIMP deficit)"),
     param("skin.diabetic.vegf_factor", "float", _F, "VEGF production multiplier"),
 )
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    """Nothing to precompute: other modules read their factor through ``s.diabetic(path)``."""

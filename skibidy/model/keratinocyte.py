@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from skibidy.model.state import clip
 from skibidy.parameter import param
 
 PARAMETERS = (
@@ -26,3 +31,129 @@ PARAMETERS = (
     param("skin.kgf_half_maximal", "float", "nM", "KGF half-maximal concentration", positive=True),
     param("skin.kgf_max_boost", "float", "fold", "maximal KGF boost of G1 -> S"),
 )
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    d = s.diabetic
+    s.g1 = cfg["skin.g1_duration"]
+    s.rest_of_cycle = cfg["skin.s_duration"] + cfg["skin.g2_duration"] + cfg["skin.m_duration"]
+    s.cell_d = cfg["skin.division_diameter"]
+    # a daughter regrows half the volume of a division-sized cell
+    s.t_grow = (math.pi / 12.0) * s.cell_d**3 / cfg["skin.growth_rate"]
+    s.max_nb = cfg["skin.max_neighbors"]
+    s.ta_share = cfg["skin.max_ta_divisions"] / (cfg["skin.max_ta_divisions"] + 1.0)
+    s.stem_fraction = cfg["skin.stem_fraction"]
+    s.z_spinous = cfg["skin.volume_z_spinous"]
+    s.z_spinous_lowca = max(cfg["skin.spinous_threshold"], s.z_spinous)
+    s.z_granular = cfg["skin.volume_z_granular"]
+    s.z_cornified = cfg["skin.volume_z_cornified"]
+    s.intact_thickness = s.z_cornified + s.cell_d
+    s.handoff = cfg["skin.handoff_delay_h"]
+    s.kc_migrates = cfg["skin.migration_enabled"]
+    s.kc_speed = cfg["skin.migration_speed"] * d("skin.diabetic.migration_factor")
+    kgf = cfg["skin.kgf_basal_conc"] * math.exp(-2.5 / cfg["skin.kgf_decay_length"])
+    s.kgf_boost = 1.0 + cfg["skin.kgf_max_boost"] * kgf / (cfg["skin.kgf_half_maximal"] + kgf)
+    s.prolif_factor = d("skin.diabetic.prolif_factor")
+    s.ip_sensitivity = d("skin.diabetic.inflammation_sensitivity")
+
+
+def stratum_of(thickness: np.ndarray, calcium: np.ndarray, s) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Stratum index (0 basal .. 3 cornified) of the top of an epidermal column."""
+    cut = np.where(calcium < s.ca_thr, s.z_spinous_lowca, s.z_spinous)
+    return np.select(
+        [thickness < cut, thickness < s.z_granular, thickness < s.z_cornified], [0.0, 1.0, 2.0], 3.0)
+
+
+def gates(st, s):  # type: ignore[no-untyped-def]
+    """Division rate (1/h), proliferative share and crawling speed (um/h) in every epidermal voxel."""
+    from skibidy.model import ph
+    from skibidy.model.state import EPI, IP, O2, WATER
+
+    o2 = st.f[O2][EPI]
+    water = st.f[WATER][EPI]
+    ip = s.ip_sensitivity * st.f[IP][EPI]
+    hill_p = s.ip_prolif_k**2 / (s.ip_prolif_k**2 + ip**2)
+    hill_m = s.ip_mig_k**2 / (s.ip_mig_k**2 + ip**2)
+    g1_gate = (s.kgf_boost * clip(o2 / s.o2_prolif_thr, 0.0, 1.0)
+               * clip(water / s.water_prolif_thr, 0.0, 1.0) * hill_p * s.prolif_factor)
+    cycle_h = s.g1 / np.maximum(g1_gate, 1e-6) + s.rest_of_cycle + s.t_grow
+    rate = math.log(2.0) / cycle_h
+    stem = np.minimum(1.0, s.stem_fraction * (1.0 + np.maximum(0.0, 1.0 - st.calcium / s.ca_thr)))
+    share = stem + (1.0 - stem) * s.ta_share
+    ecm = st.ecm if st.ecm is not None else 0.0
+    speed = (s.kc_speed * clip(water / s.water_mig_thr, 0.0, 1.0) * (1.0 + s.ecm_boost * ecm / (ecm + 1.0))
+             * hill_m * ph.speed_factor(st, s)) if s.kc_migrates else np.zeros_like(o2)
+    return rate, share, stem, speed
+
+
+def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
+    """Sheet edge crawls in from the margin; basal cells proliferate, crowd and stratify."""
+    from skibidy.model.state import diffusion_matrix
+
+    if not st.wounded:
+        return
+    g = st.grid
+    w = g.wound
+    rate, share, _, speed = gates(st, s)
+    growth = rate * share
+    # --- the sheet edge: a voxel is reached once the edge has crawled across it
+    cov = st.covered
+    nb = np.zeros_like(cov)
+    nb[1:, :] |= cov[:-1, :]
+    nb[:-1, :] |= cov[1:, :]
+    nb[:, 1:] |= cov[:, :-1]
+    nb[:, :-1] |= cov[:, 1:]
+    front = w & ~cov & nb
+    if front.any():
+        st.edge[front] += (speed[front] + growth[front] * s.cell_d * s.inward_bias) * s.dt
+        reached = front & (st.edge >= g.dx)
+        st.covered |= reached
+        st.basal[reached] = np.maximum(st.basal[reached], 1.0 / s.max_nb)
+    cov = st.covered & w
+    # --- proliferation, contact inhibition, upward (stratifying) divisions, shedding
+    b, h = st.basal, st.thickness
+    neighbours = 6.0 * b + 3.0 * np.minimum(2.0, h / s.cell_d)
+    inhibit = clip(s.max_nb - neighbours, 0.0, 1.0)
+    upward = clip((neighbours / s.max_nb - 0.3) / 0.7, 0.0, 1.0)
+    divide = growth * inhibit
+    db = divide * b * (1.0 - b) * s.dt
+    dh = divide * b * upward * s.cell_d * s.dt - np.maximum(0.0, h - s.z_cornified) / s.handoff * s.dt
+    b += np.where(cov, db, 0.0)
+    h += np.where(cov, dh, 0.0)
+    b[...] = clip(b, 0.0, 1.0)
+    np.maximum(h, 0.0, out=h)
+    # --- crowding pushes cells sideways (inward-biased): the basal sheet spreads in from the
+    #     margin; the stratified layers spread only within the wound bed (zero flux at its edge)
+    if cov.any():
+        spread = float(np.mean(growth[cov])) * (s.cell_d / 2.0) ** 2 * (1.0 + s.inward_bias)
+        m = diffusion_matrix(g.n, round(spread * s.dt / g.dx**2, 12))
+        b_new = m @ b @ m.T
+        b[w] = np.where(st.covered[w], b_new[w], 0.0)
+        _spread_within(h, st.covered & w, spread * s.dt / g.dx**2, s)
+    new = stratum_of(st.basal * s.cell_d + st.thickness, st.calcium, s)
+    np.maximum(st.stratum, np.where(w & st.covered, new, 0.0), out=st.stratum)
+
+
+def _spread_within(h: np.ndarray, mask: np.ndarray, d_over_dx2: float, s) -> None:  # type: ignore[no-untyped-def]
+    """Explicit zero-flux diffusion of ``h`` restricted to ``mask`` (stable sub-steps)."""
+    if d_over_dx2 <= 0:
+        return
+    ys, xs = np.nonzero(mask)
+    y0, y1 = max(ys.min() - 1, 0), ys.max() + 2
+    x0, x1 = max(xs.min() - 1, 0), xs.max() + 2
+    box = h[y0:y1, x0:x1]
+    m = mask[y0:y1, x0:x1]
+    # links between horizontally / vertically adjacent voxels that are both inside the mask
+    lx = (m[:, 1:] & m[:, :-1]).astype(float)
+    ly = (m[1:, :] & m[:-1, :]).astype(float)
+    n_sub = max(1, int(math.ceil(d_over_dx2 / 0.2)))
+    k = d_over_dx2 / n_sub
+    v = box.copy()
+    for _ in range(n_sub):
+        fx = k * lx * (v[:, 1:] - v[:, :-1])
+        fy = k * ly * (v[1:, :] - v[:-1, :])
+        v[:, :-1] += fx
+        v[:, 1:] -= fx
+        v[:-1, :] += fy
+        v[1:, :] -= fy
+    box[m] = v[m]

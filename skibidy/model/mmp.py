@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from skibidy.parameter import param
 
 PARAMETERS = (
@@ -13,3 +15,25 @@ PARAMETERS = (
     param("skin.mmp.collagen_degradation", "float", "1/step per MMP", "collagen loss per unit MMP"),
     param("skin.mmp.fibronectin_degradation", "float", "1/step per MMP", "fibronectin loss per unit MMP"),
 )
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    s.mmp_on = cfg["skin.mmp.enabled"] and s.wound_on
+    s.mmp_m1_rate = cfg["skin.mmp.m1_rate"]
+    s.mmp_fib_rate = cfg["skin.mmp.fibroblast_rate"]
+    s.mmp_collagen = cfg["skin.mmp.collagen_degradation"]
+    s.mmp_fn = cfg["skin.mmp.fibronectin_degradation"]
+
+
+def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
+    """MMP degrades collagen (dermal wound collagen too) and fibronectin in the wound."""
+    from skibidy.model.state import MMP
+
+    if not (st.wounded and s.mmp_on):
+        return
+    w = st.grid.wound
+    m = st.f[MMP]
+    if s.mmp_collagen > 0:
+        st.collagen -= np.where(w, np.minimum(st.collagen, m * s.mmp_collagen * s.dtf), 0.0)
+    if s.fn_on and s.mmp_fn > 0:
+        st.fibronectin -= np.where(w, np.minimum(st.fibronectin, m * s.mmp_fn * s.dtf), 0.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from skibidy.parameter import param
 
 PARAMETERS = (
@@ -13,3 +15,16 @@ PARAMETERS = (
     param("skin.oxygen_prolif_threshold", "float", "-", "O2 gate min(1, O2/threshold) on G1->S",
           positive=True),
 )
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    s.o2_basal = cfg["skin.oxygen_basal_conc"]
+    s.o2_initial_epi = math.exp(-2.5 / cfg["skin.oxygen_decay_length"])
+    s.o2_prolif_thr = cfg["skin.oxygen_prolif_threshold"]
+
+
+def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
+    """Dermal O2 follows perfusion; the epidermis only receives it by diffusion."""
+    from skibidy.model.state import DER, O2, PERF
+
+    st.f[O2][DER] = s.o2_basal * st.f[PERF][DER]

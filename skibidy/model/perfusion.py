@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from skibidy.model.state import clip
 from skibidy.parameter import param
 
 PARAMETERS = (
@@ -27,3 +30,42 @@ PARAMETERS = (
           "perfusion gain per unit VEGF"),
     param("skin.angiogenesis.m2_vegf_rate", "float", "1/step/cell", "VEGF from each M2 macrophage"),
 )
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    s.perf_target = cfg["skin.perfusion.basal"] * cfg["skin.perfusion.reticular_fraction"]
+    s.angio_rate = cfg["skin.perfusion.angio_rate"]
+    s.angio_delay_h = cfg["skin.perfusion.angio_delay_h"]
+    s.angio_factor = cfg["skin.perfusion.angio_reticular_factor"]
+    s.angio_on = cfg["skin.angiogenesis.enabled"]
+    vf = s.diabetic("skin.diabetic.vegf_factor")
+    s.vegf_prod = cfg["skin.angiogenesis.vegf_production_rate"] * vf
+    s.vegf_thr = cfg["skin.angiogenesis.vegf_hypoxia_threshold"]
+    s.vegf_consumption = cfg["skin.angiogenesis.vegf_consumption_rate"]
+    s.angio_vegf_rate = cfg["skin.angiogenesis.angio_vegf_rate"]
+    s.m2_vegf = cfg["skin.angiogenesis.m2_vegf_rate"] * vf
+
+
+def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
+    """Vessel regrowth in the wound dermis (sprouting + VEGF) and hypoxic VEGF production."""
+    from skibidy.model.state import DER, EPI, O2, PERF, VEGF
+
+    if not st.wounded or st.t - s.trigger_h <= 0:
+        return
+    w = st.grid.wound
+    age = st.t - s.trigger_h
+    v = st.f[PERF][DER]
+    if age >= s.angio_delay_h:
+        vegf = st.f[VEGF][DER]
+        demand = np.maximum(0.2, np.minimum(1.0, st.stratum / 3.0))
+        rate = s.angio_rate + (s.angio_vegf_rate * vegf if s.angio_on else 0.0)
+        gain = np.minimum(rate * s.angio_factor * demand * s.dtf, np.maximum(s.perf_target - v, 0.0))
+        gain = np.where(w, gain, 0.0)
+        v += gain
+        if s.angio_on:
+            vegf -= np.minimum(vegf, s.vegf_consumption * gain)
+    if s.angio_on and s.vegf_prod > 0 and s.vegf_thr > 0:
+        for layer in (EPI, DER):
+            o2 = st.f[O2][layer]
+            hyp = clip((s.vegf_thr - o2) / s.vegf_thr, 0.0, 1.0)
+            st.f[VEGF][layer] += np.where(w, s.vegf_prod * hyp * s.dtf, 0.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from skibidy.parameter import param
 
 PARAMETERS = (
@@ -10,3 +12,25 @@ PARAMETERS = (
     param("skin.scar.accumulation_rate", "float", "1/step", "scar per unit inflammation per step"),
     param("skin.scar.collagen_threshold", "float", "a.u.", "collagen above this under closed epidermis is scar"),
 )
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    s.scar_on = cfg["skin.scar.enabled"] and s.wound_on
+    s.scar_prop = cfg["skin.scar.proportional_enabled"] and s.wound_on
+    s.scar_rate = cfg["skin.scar.accumulation_rate"]
+    s.scar_thr = cfg["skin.scar.collagen_threshold"]
+
+
+def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
+    """Closed wound voxels keep the collagen excess below them as scar; inflammation adds on top."""
+    from skibidy.model.state import DER, EPI, I
+
+    if not st.wounded:
+        return
+    w = st.grid.wound
+    if s.scar_on:
+        closed = w & (st.stratum > 0.5)
+        excess = np.maximum(0.0, st.collagen[DER] - s.scar_thr)
+        np.maximum(st.scar_collagen, np.where(closed, excess, 0.0), out=st.scar_collagen)
+    if s.scar_prop and s.scar_rate > 0:
+        st.scar_inflammation += np.where(w, st.f[I][EPI] * s.scar_rate * s.dtf, 0.0)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from skibidy.model.state import clip
 from skibidy.parameter import param
 
 PARAMETERS = (
@@ -17,3 +22,36 @@ PARAMETERS = (
     param("skin.water_prolif_threshold", "float", "-", "water gate min(1, W/threshold) on G1->S",
           positive=True),
 )
+
+
+def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
+    s.water_basal = cfg["skin.water_basal_conc"]
+    s.water_target_epi = math.exp(-2.5 / cfg["skin.water_decay_length"])
+    s.water_recovery = cfg["skin.water_recovery_rate"]
+    s.water_loss = cfg["skin.water_surface_loss_rate"]
+    s.water_mig_thr = cfg["skin.water_migration_threshold"]
+    s.water_prolif_thr = cfg["skin.water_prolif_threshold"]
+
+
+def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
+    """Serum recovery against evaporation through the missing barrier, step by 0.1-h step."""
+    from skibidy.model.state import DER, EPI, PERF, WATER
+
+    w = st.grid.wound
+    der = st.f[WATER][DER]
+    target_d = s.water_basal * st.f[PERF][DER]
+    if not st.wounded:
+        der[...] = target_d
+        return
+    der[~w] = target_d[~w]
+    wd = der[w]
+    td = target_d[w]
+    epi = st.f[WATER][EPI]
+    we = epi[w]
+    loss = s.water_loss * (1.0 - np.minimum(1.0, st.stratum[w] / 3.0))
+    for _ in range(s.substeps):
+        wd = wd + clip(td - wd, 0.0, s.water_recovery)
+        we = we - np.minimum(we, loss)
+        we = we + clip(s.water_target_epi - we, 0.0, s.water_recovery)
+    der[w] = wd
+    epi[w] = we
