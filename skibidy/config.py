@@ -210,6 +210,10 @@ class Config(Mapping[str, Any]):
         except KeyError:
             raise _unknown(path) from None
 
+    def get(self, path: str, default: Any = None) -> Any:  # type: ignore[override]
+        """Value of ``path``, or ``default`` if the path is not a parameter."""
+        return self._values.get(path, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -324,14 +324,29 @@ def simulate(config: Config, seed: int = 0) -> pd.DataFrame:
         pipeline = PIPELINE
         for k in range(max(n_steps, 1)):
             st.t = k * s.dt
-            if k > 0 or True:
-                for _, update in pipeline:
-                    update(st, s, rng)
+            for _, update in pipeline:
+                update(st, s, rng)
             if k % every == 0:
                 rows.append(_metrics_row(st, s, int(round(st.t / REF_STEP_H))))
     frame = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
     frame["step"] = frame["step"].astype(np.int64)
     return frame
+
+
+def iterate(config: Config, seed: int = 0) -> Iterator[tuple[State, SimpleNamespace]]:
+    """Yield ``(state, settings)`` after every internal step of a wound run (for tests/notebooks).
+
+    The state is updated in place; copy what you need before advancing.
+    """
+    rng = np.random.default_rng(int(seed))
+    s = _settings(config)
+    st = _initial_state(config, s)
+    n_steps = int(math.floor(config.duration_days * 24.0 / s.dt + 1e-9))
+    for k in range(n_steps):
+        st.t = k * s.dt
+        for _, update in PIPELINE:
+            update(st, s, rng)
+        yield st, s
 
 
 def _zero_row(step: int) -> list[float]:
