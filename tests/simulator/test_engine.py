@@ -163,7 +163,7 @@ def test_closure_rises_as_a_front_from_the_margin() -> None:
 def test_perfusion_waits_for_angiogenesis_delay() -> None:
     m = simulate(short(4.0, **{"skin.perfusion.angio_delay_h": 40.0}), seed=0)
     never = simulate(short(4.0, **{"skin.perfusion.angio_delay_h": 1000.0}), seed=0)
-    early = m["time_h"] <= 40
+    early = m["time_h"] < 40
     # before the delay only lateral diffusion from the intact margin brings perfusion in
     assert np.allclose(m.loc[early, "mean_perfusion_wound"], never.loc[early, "mean_perfusion_wound"])
     assert m["mean_perfusion_wound"].iloc[-1] > never["mean_perfusion_wound"].iloc[-1] + 0.1
