@@ -171,9 +171,16 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 def start_process_cluster(
     processes: Processes, compose: dict[str, Any], *, n_workers: int, certs: Path | None,
-    wait: Callable[[str], None],
+    wait: Callable[[str, float], None], worker_args: Sequence[str] = (),
 ) -> ProcessCluster:
-    """Start the scheduler and ``n_workers`` workers of ``compose``; ``wait(address)`` until ready."""
+    """Start the scheduler and ``n_workers`` workers of ``compose``; ``wait`` until ready.
+
+    ``wait(address, timeout)`` must raise unless the workers arrived within
+    ``timeout`` seconds; it is retried until :data:`START_TIMEOUT`, and the start
+    fails at once, with the logs, when a process exits.
+
+    ``worker_args`` are appended to every worker command (tests use it for ``--preload``).
+    """
     port = free_port()
     services = compose["services"]
     scheduler = adapt_command(services["scheduler"]["command"], scheduler_port=port, certs=certs, role="scheduler")
@@ -186,16 +193,22 @@ def start_process_cluster(
         argv = adapt_command(
             services["worker"]["command"], scheduler_port=port, certs=certs, role="worker",
             local_directory=scratch,
-        )
+        ) + list(worker_args)
         processes.start(f"worker-{i}", argv)
         workers.append(argv)
     protocol = "tls" if "tls" in scheduler else "tcp"
     cluster = ProcessCluster(f"{protocol}://127.0.0.1:{port}", scheduler, workers, processes.logs)
-    try:
-        wait(cluster.address)
-    except Exception as exc:
-        raise RuntimeError(f"cluster did not become ready: {exc}\n{cluster.log_text()}") from exc
-    return cluster
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        dead = [p.args for p in processes.procs if p.poll() is not None]
+        if dead:
+            raise RuntimeError(f"a cluster process exited: {dead[0]}\n{cluster.log_text()}")
+        try:
+            wait(cluster.address, 2.0)
+            return cluster
+        except Exception as exc:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"cluster did not become ready: {exc}\n{cluster.log_text()}") from exc
 
 
 def merged_compose(*paths: Path) -> dict[str, Any]:

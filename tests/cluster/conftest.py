@@ -39,12 +39,12 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def _wait_for_workers(n: int, security: Any = None) -> Callable[[str], None]:
-    def wait(address: str) -> None:
+def _wait_for_workers(n: int, security: Any = None) -> Callable[[str, float], None]:
+    def wait(address: str, timeout: float) -> None:
         from distributed import Client
 
         with Client(address, security=security, timeout=START_TIMEOUT) as client:
-            client.wait_for_workers(n, timeout=START_TIMEOUT)
+            client.wait_for_workers(n, timeout=timeout)
 
     return wait
 
@@ -90,3 +90,17 @@ def local_cube(tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     out = tmp_path_factory.mktemp("local") / "cube"
     run_sweep_cli(tiny_config, out, ["--workers", "2"])
     return out
+
+
+@pytest.fixture(scope="module")
+def impostor_cluster(compose: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcessCluster]:
+    """docker-compose.yml's scheduler and one worker that claims another skibidy version."""
+    preload = Path(__file__).with_name("impostor_versions.py")
+    processes = Processes(tmp_path_factory.mktemp("impostor-cluster"))
+    try:
+        yield start_process_cluster(
+            processes, compose, n_workers=1, certs=None, wait=_wait_for_workers(1),
+            worker_args=["--preload", str(preload)],
+        )
+    finally:
+        processes.stop()
