@@ -212,14 +212,16 @@ def secure_choice(choice: Any, args: argparse.Namespace | None, table: Mapping[s
     -------
     ClusterChoice
     """
-    files = {
-        "ca_file": getattr(args, "tls_ca_file", None),
-        "cert": getattr(args, "tls_cert", None),
-        "key": getattr(args, "tls_key", None),
-    }
-    if not any(files.values()) and table and choice.source == "[cluster]":
-        files = {"ca_file": table.get("tls_ca_file"), "cert": table.get("tls_cert"), "key": table.get("tls_key")}
-    return dataclasses.replace(choice, security=security_for(choice.address, **files))
+    if any(getattr(args, name, None) for name in ("tls_ca_file", "tls_cert", "tls_key")):
+        security = security_from_args(choice.address, args)
+    elif table and choice.source == "[cluster]":
+        security = security_for(
+            choice.address, ca_file=table.get("tls_ca_file"), cert=table.get("tls_cert"),
+            key=table.get("tls_key"),
+        )
+    else:
+        security = security_for(choice.address)
+    return dataclasses.replace(choice, security=security)
 
 
 def _tls_configured() -> bool:

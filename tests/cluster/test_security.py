@@ -141,3 +141,30 @@ def test_module_command_writes_certificates(tmp_path: Path, capsys: pytest.Captu
     assert "--tls-ca-file" in capsys.readouterr().out
     assert (tmp_path / "certs" / "node-key.pem").is_file()
     assert main([str(tmp_path / "certs")]) == 2
+
+
+def test_command_line_files_win_over_the_cluster_table(certificates: Path, tmp_path: Path) -> None:
+    from dataclasses import dataclass
+    from typing import Any
+
+    from orchestration.security import secure_choice
+
+    @dataclass(frozen=True)
+    class Choice:
+        address: str
+        source: str
+        security: Any = None
+
+    files = _files(certificates)
+    table = {"scheduler": TLS, "tls_ca_file": str(files["ca_file"]), "tls_cert": str(files["cert"]),
+             "tls_key": str(files["key"])}
+    from_table = secure_choice(Choice(TLS, "[cluster]"), None, table)
+    assert from_table.security.tls_client_cert == str(files["cert"])
+
+    other = write_certificates(tmp_path / "other")
+    args = argparse.Namespace(tls_ca_file=other.ca, tls_cert=other.cert, tls_key=other.key)
+    from_args = secure_choice(Choice(TLS, "--scheduler"), args, table)
+    assert from_args.security.tls_client_cert == str(other.cert)
+
+    with pytest.raises(SkibidyError, match="no certificates were given"):
+        secure_choice(Choice(TLS, "--scheduler"), argparse.Namespace(), table)  # table is not its source
