@@ -1,3 +1,14 @@
-"""The Skibidy batch system: parameter sweeps and consensus runs on Dask."""
+"""The Skibidy batch system: parameter sweeps and consensus runs on Dask.
 
-__all__: list[str] = []
+>>> import orchestration
+>>> sorted(orchestration.__all__)
+['load_sweep', 'measure', 'open_results', 'run_batch', 'run_sweep']
+"""
+
+from orchestration import accessor as _accessor  # registers the ds.skibidy / da.skibidy accessor
+from orchestration.api import run_batch, run_sweep
+from orchestration.outcomes import measure
+from orchestration.spec import load_sweep
+from orchestration.store import open_results
+
+__all__ = ["load_sweep", "run_sweep", "run_batch", "open_results", "measure"]

@@ -1,20 +1,259 @@
-"""Subcommands of the batch system, registered into ``skibidy`` by entry point."""
+"""Subcommands of the batch system, registered into ``skibidy`` by entry point.
+
+``skibidy batch``, ``skibidy sweep CONFIG`` and ``skibidy analyze DIR``. All bad input is
+found before a cluster starts or a directory is created, and reported as one line with
+exit code 2 (by raising :class:`skibidy.errors.SkibidyError`). Exit code 1 means some runs
+failed, 130 an interrupt (after which the printed resume command continues the run).
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from skibidy.errors import SkibidyError
+
+__all__ = ["register_batch", "register_sweep", "register_analyze"]
+
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
+Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def register_batch(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("batch", help="N seeded runs of one config (consensus)")
-    p.set_defaults(func=None)
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    return value
 
 
-def register_sweep(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("sweep", help="a parameter sweep from a TOML config")
-    p.set_defaults(func=None)
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    return value
 
 
-def register_analyze(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("analyze", help="summary, plots and validation of a results directory")
-    p.set_defaults(func=None)
+def _add_execution_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("execution")
+    g.add_argument("--out", metavar="DIR", help="results directory (default: results/<name>_<timestamp>/)")
+    g.add_argument("--workers", type=_positive_int, metavar="K", help="local worker processes (default: one per core)")
+    g.add_argument(
+        "--scheduler", metavar="ADDR",
+        help="Dask scheduler, e.g. tcp://host:8786 (default: [cluster] in the config, "
+        "then DASK_SCHEDULER_ADDRESS, then a local cluster)",
+    )
+    g.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="time allowed to connect to the scheduler (default 10)")
+    g.add_argument("--retries", type=_positive_int, default=0, metavar="K", help="extra attempts for runs that raise (default 0)")
+    g.add_argument("--resume", metavar="DIR", help="continue an interrupted run in DIR")
+    g.add_argument("--retry-failed", action="store_true", help="with --resume: rerun failed runs too")
+    g.add_argument("--no-raw", action="store_true", help="do not write raw/ per-run CSV files")
+    g.add_argument("--seed", type=_positive_int, metavar="N", help="root seed (default 0, or 'seed' in the config)")
+    g.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE",
+        help="fix a parameter for every run, e.g. --set skin.duration_days=5 (repeatable)",
+    )
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from orchestration.security import add_tls_arguments
+
+    add_tls_arguments(p)
+
+
+def register_batch(sub: Any) -> None:
+    p = sub.add_parser(
+        "batch",
+        help="N seeded runs of one config (consensus)",
+        description="Run N simulations of one config with different seeds; write the result "
+        "cube, raw/run_NNN.csv, metrics.csv (mean curve), consensus.csv (mean and std).",
+    )
+    p.add_argument("-n", type=_positive_int, default=None, metavar="N", help="number of runs (default 20)")
+    p.add_argument("--skin", default="normal", help="skin profile (default normal)")
+    p.add_argument("--preset", default="wound", help="scenario preset (default wound)")
+    p.add_argument("--validate", action="store_true", help="compare the mean curve with literature")
+    _add_execution_options(p)
+    p.set_defaults(func=cmd_batch)
+
+
+def register_sweep(sub: Any) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="a parameter sweep from a TOML config",
+        description="Sweep one or more parameters (or skin/preset) with replicates at each "
+        "point; write the result cube, summary.csv, raw CSVs and plots.",
+    )
+    p.add_argument("config", nargs="?", help="sweep config (TOML); optional with --resume")
+    p.add_argument("-n", type=_positive_int, default=None, metavar="N", help="replicates per point (overrides runs_per_value)")
+    p.add_argument("--analyze", action="store_true", help="print the summary table and validate each point")
+    _add_execution_options(p)
+    p.set_defaults(func=cmd_sweep)
+
+
+def register_analyze(sub: Any) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="summary, plots and validation of a results directory",
+        description="Recompute summary.csv, plots (and consensus files for a batch) from "
+        "DIR/results.zarr; --validate adds the literature dashboard.",
+    )
+    p.add_argument("dir", metavar="DIR", help="a results directory")
+    p.add_argument("--validate", action="store_true", help="compare with literature curves")
+    p.add_argument("--no-raw", action="store_true", help="do not (re)write raw/ CSV files")
+    p.set_defaults(func=cmd_analyze)
+
+
+# -- handlers ---------------------------------------------------------------------------
+
+
+def _check_common(args: argparse.Namespace) -> None:
+    if args.n is not None and args.n < 1:
+        raise SkibidyError(f"-n must be at least 1, got {args.n}; give the number of runs, e.g. -n 5")
+    if args.workers is not None and args.workers < 1:
+        raise SkibidyError(f"--workers must be at least 1, got {args.workers}")
+    if args.retries < 0:
+        raise SkibidyError(f"--retries must be 0 or more, got {args.retries}")
+    if args.seed is not None and args.seed < 0:
+        raise SkibidyError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.timeout is not None and args.timeout <= 0:
+        raise SkibidyError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.retry_failed and not args.resume:
+        raise SkibidyError("--retry-failed needs --resume DIR (the run whose failures to retry)")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from orchestration.spec import load_sweep, parse_set
+
+    _check_common(args)
+    spec = None
+    if args.config is not None:
+        spec = load_sweep(args.config)
+        spec = spec.with_options(
+            runs_per_value=args.n, seed=args.seed, overrides=parse_set(args.set) or None
+        )
+    elif not args.resume:
+        raise SkibidyError("give a sweep config, e.g. 'skibidy sweep configs/cytokine_rate.toml' (or --resume DIR)")
+    elif args.n is not None or args.seed is not None or args.set:
+        raise SkibidyError("with --resume DIR and no CONFIG, -n, --seed and --set cannot change; drop them")
+    return _run(args, spec, "sweep", analyze=args.analyze, validate=args.analyze)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from orchestration.spec import batch_spec, parse_set
+
+    _check_common(args)
+    spec = None
+    if not args.resume or args.n is not None or args.set or args.seed is not None:
+        spec = batch_spec(
+            runs=20 if args.n is None else args.n,
+            skin=args.skin,
+            preset=args.preset,
+            overrides=parse_set(args.set),
+            seed=args.seed or 0,
+        )
+    return _run(args, spec, "batch", analyze=False, validate=args.validate)
+
+
+def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, validate: bool) -> int:
+    from orchestration import cluster
+    from orchestration.api import plan_output, run_spec
+    from orchestration.execute import Interrupted
+
+    spec, directory, resuming = plan_output(spec, args.out, args.resume)
+    if resuming:
+        stored_kind = spec.kind
+        if stored_kind != command:
+            raise SkibidyError(
+                f"{str(directory)!r} holds a {stored_kind}, not a {command}; "
+                f"use 'skibidy {stored_kind} --resume {directory}'"
+            )
+    from orchestration.security import secure_choice
+
+    table = dict(spec.cluster)
+    choice = cluster.choose(args.scheduler, table, args.workers, args.timeout)
+    choice = secure_choice(choice, args, table)
+    print(
+        f"{command} {spec.name}: {spec.n_runs} runs "
+        f"({' x '.join(str(len(a)) for a in spec.axes) + ' points x ' if spec.axes else ''}"
+        f"{spec.runs_per_value} replicates), spec {spec.hash[:12]}"
+        + (f", resuming {directory}" if resuming else ""),
+        flush=True,
+    )
+    try:
+        outcome = run_spec(
+            spec, directory, resuming, choice=choice, retries=args.retries,
+            retry_failed=args.retry_failed, raw=not args.no_raw,
+            progress=not args.no_progress, validate=validate,
+        )
+    except Interrupted as exc:
+        resume = f"skibidy {command} --resume {shlex.quote(str(directory))}"
+        print(f"\nInterrupted by {exc.signame}: everything received was written.", file=sys.stderr)
+        print(f"Resume with: {resume}", flush=True)
+        print(f"Results: {directory}", flush=True)
+        return EXIT_INTERRUPTED
+    rep = outcome.report
+    rate = rep.runs_per_second
+    print(
+        f"{rep.ok} runs ok, {rep.errors} failed, {rep.lost} lost"
+        + (f", {rep.already_done} done before" if rep.already_done else "")
+        + (f" in {rep.elapsed_s:.1f} s ({rate:.2f} runs/s)" if rep.submitted else ""),
+        flush=True,
+    )
+    if outcome.summary is not None and (analyze or len(outcome.summary) <= 40):
+        _print_summary(outcome.summary)
+    status = _failure_report(directory)
+    print(f"Results: {directory}", flush=True)
+    return status
+
+
+def _print_summary(table: Any) -> None:
+    import pandas as pd
+
+    cols = [c for c in table.columns if not c.endswith(("_ci95", "_n"))]
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.precision", 4):
+        print(table[cols].to_string(index=False), flush=True)
+
+
+def _failure_report(directory: Path) -> int:
+    from orchestration.products import failure_table
+
+    failures = failure_table(Path(directory))
+    if not len(failures):
+        return EXIT_OK
+    print(f"{len(failures)} run(s) failed (details in {Path(directory) / 'failures.csv'}):")
+    for _, row in failures.head(10).iterrows():
+        print(f"  run {row['run']} [{row['status']}] replicate {row['replicate']}: {row['error']}")
+    if len(failures) > 10:
+        print(f"  ... and {len(failures) - 10} more")
+    print(f"Rerun them with: skibidy {{sweep|batch}} --resume {shlex.quote(str(directory))} --retry-failed".replace(
+        "{sweep|batch}", _kind(directory)))
+    return EXIT_FAILED_RUNS
+
+
+def _kind(directory: Path) -> str:
+    from orchestration.store import stored_spec
+
+    return stored_spec(directory).kind
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from orchestration.api import analyze
+    from orchestration.store import is_result_dir
+
+    d = Path(args.dir)
+    if not d.is_dir():
+        raise SkibidyError(f"results directory {args.dir!r} not found; give a directory printed as 'Results:'")
+    if not is_result_dir(d):
+        raise SkibidyError(
+            f"{args.dir!r} is not a results directory (no results.zarr); give a directory "
+            "written by 'skibidy sweep' or 'skibidy batch'"
+        )
+    summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
+    _print_summary(summary)
+    for f in files:
+        print(f"wrote {f}")
+    status = _failure_report(d)
+    print(f"Results: {d}", flush=True)
+    return status

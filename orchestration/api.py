@@ -1,0 +1,391 @@
+"""The Python API: run a sweep or a consensus batch into a results directory.
+
+Used by the command line and by notebooks. When a ``distributed.Client`` is active in the
+process it is used; otherwise a client is made as the command line does (scheduler
+address by precedence, else an embedded LocalCluster that is closed afterwards).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import xarray as xr
+
+from orchestration import cluster as _cluster
+from orchestration.execute import ExecutionReport, execute
+from orchestration.spec import SpecError, SweepSpec, batch_spec, load_sweep
+from orchestration.store import ResultStore, is_result_dir, open_results, stored_spec
+
+__all__ = ["run_sweep", "run_batch", "analyze", "plan_output", "Outcome", "run_spec"]
+
+
+class OutputError(SpecError):
+    """The output directory cannot be used."""
+
+
+@dataclass
+class Outcome:
+    """Result of :func:`run_spec`: where the cube is, what happened, what was written."""
+
+    directory: Path
+    report: ExecutionReport
+    resumed: bool
+    files: list[Path] = field(default_factory=list)
+    summary: Any = None
+
+
+# -- output directory -------------------------------------------------------------------
+
+
+def _writable(path: Path) -> bool:
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            return False
+        probe = probe.parent
+    return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
+
+
+def default_directory(spec: SweepSpec, root: str | Path = "results") -> Path:
+    """``results/<name>_<YYYYmmdd_HHMMSS>`` (a suffix is added if it exists)."""
+    stamp = time.strftime("%Y%m%d_%H%M%S")
+    base = Path(root) / f"{spec.name}_{stamp}"
+    path, k = base, 1
+    while path.exists():
+        k += 1
+        path = base.with_name(f"{base.name}_{k}")
+    return path
+
+
+def plan_output(
+    spec: SweepSpec | None,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+) -> tuple[SweepSpec, Path, bool]:
+    """Decide the results directory and whether this continues an earlier run.
+
+    Checks everything before anything is created: a resumed directory must hold a cube
+    of the same spec (hash); an existing ``out`` must be empty or such a cube; the
+    location must be writable.
+
+    Returns
+    -------
+    (spec, directory, resuming)
+    """
+    if resume is not None:
+        d = Path(resume)
+        if not is_result_dir(d):
+            raise OutputError(
+                f"cannot resume {str(d)!r}: it is not a results directory (no results.zarr); "
+                "give the directory printed as 'Results:' by the interrupted command"
+            )
+        stored = stored_spec(d)
+        if spec is not None and spec.hash != stored.hash:
+            raise OutputError(
+                f"cannot resume {str(d)!r}: it holds a different sweep (spec hash "
+                f"{stored.hash[:12]}, this config {spec.hash[:12]}); resume without CONFIG "
+                "and options, or give the same config, -n and --seed as the original"
+            )
+        if not _writable(d) or not os.access(d / "results.zarr", os.W_OK):
+            raise OutputError(f"cannot resume {str(d)!r}: it is not writable; fix its permissions")
+        return stored if spec is None else spec, d, True
+    if spec is None:
+        raise SpecError("give a sweep config (or --resume DIR)")
+    d = Path(out) if out is not None else default_directory(spec)
+    if d.exists():
+        if is_result_dir(d):
+            stored = stored_spec(d)
+            if stored.hash == spec.hash:
+                if not os.access(d, os.W_OK):
+                    raise OutputError(f"output directory {str(d)!r} is not writable; fix its permissions")
+                return spec, d, True
+            raise OutputError(
+                f"output directory {str(d)!r} already holds results of a different sweep "
+                f"(spec hash {stored.hash[:12]}); choose another --out, or delete it yourself"
+            )
+        if not d.is_dir() or any(d.iterdir()):
+            raise OutputError(
+                f"output directory {str(d)!r} exists and is not empty; choose another --out "
+                "(nothing there is overwritten)"
+            )
+    if not _writable(d):
+        raise OutputError(
+            f"cannot write the output directory {str(d)!r} (permission denied or not a "
+            "directory on the way); choose a writable --out"
+        )
+    return spec, d, False
+
+
+# -- running ----------------------------------------------------------------------------
+
+
+def _config_text(spec: SweepSpec) -> str:
+    if spec.text:
+        return spec.text
+    from skibidy import load_config
+
+    config = load_config(skin=spec.skin, preset=spec.preset, overrides=dict(spec.overrides))
+    head = (
+        f"# skibidy batch: {spec.runs_per_value} runs, skin={spec.skin}, preset={spec.preset}, "
+        f"root seed {spec.seed}\n# The full simulator config of every run:\n"
+    )
+    return head + config.to_toml()
+
+
+def run_spec(
+    spec: SweepSpec,
+    directory: Path,
+    resuming: bool,
+    *,
+    client: Any = None,
+    choice: _cluster.ClusterChoice | None = None,
+    retries: int = 0,
+    retry_failed: bool = False,
+    raw: bool = True,
+    progress: bool = True,
+    quiet: bool = False,
+    validate: bool = False,
+) -> Outcome:
+    """Run (or continue) a planned spec into ``directory`` and write its products.
+
+    Bad input must have been checked (:func:`plan_output`, the spec) before calling.
+    """
+    if client is None:
+        client = _cluster.active_client()
+    if client is not None:
+        report = _execute_into(spec, directory, resuming, client, retries, retry_failed, progress)
+    else:
+        choice = choice or _cluster.choose(config_cluster=dict(spec.cluster))
+        with _cluster.connect(choice, quiet=quiet) as new_client:
+            report = _execute_into(
+                spec, directory, resuming, new_client, retries, retry_failed, progress
+            )
+    outcome = Outcome(directory, report, resuming)
+    outcome.summary, outcome.files = analyze(directory, raw=raw, validate=validate)
+    return outcome
+
+
+def _execute_into(
+    spec: SweepSpec,
+    directory: Path,
+    resuming: bool,
+    client: Any,
+    retries: int,
+    retry_failed: bool,
+    progress: bool,
+) -> ExecutionReport:
+    if not resuming:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "config.toml").write_text(_config_text(spec), encoding="utf-8")
+        (directory / "spec.json").write_text(json.dumps(spec.to_dict(), indent=2), encoding="utf-8")
+        scheduler = getattr(getattr(client, "scheduler", None), "address", "") or ""
+        ResultStore.create(directory, spec, scheduler=scheduler)
+    store = ResultStore(directory)
+    todo = store.pending(retry_failed=retry_failed)
+    return execute(client, store, todo, retries=retries, progress=progress)
+
+
+def analyze(
+    directory: str | Path, *, raw: bool = True, validate: bool = False
+) -> tuple[Any, list[Path]]:
+    """Write summary.csv, plots, failures.csv (and raw CSVs, consensus files, validation).
+
+    Returns
+    -------
+    (summary table, written files)
+    """
+    from orchestration import plots, products
+
+    d = Path(directory)
+    ds = open_results(d)
+    spec = stored_spec(d)
+    files: list[Path] = []
+    summary = products.write_summary(ds, spec, d)
+    files.append(d / "summary.csv")
+    params = [a.param for a in spec.axes]
+    if raw:
+        products.write_raw(d)
+    failures = products.write_failures(d)
+    if len(failures):
+        files.append(d / "failures.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if spec.kind == "batch":
+            mean = products.write_consensus(ds, d)
+            files += [d / "metrics.csv", d / "consensus.csv"]
+            import pandas as pd
+
+            std = pd.read_csv(d / "consensus.csv")
+            if len(mean):
+                files.append(
+                    plots.plot_consensus(mean, std, spec.outcomes.metrics, d / "consensus.png")
+                )
+        else:
+            files += plots.plot_all(summary, params, spec.outcomes.metrics, spec.outcomes.measure, d)
+        if validate:
+            files += validate_results(d, ds, spec)
+    return summary, files
+
+
+def _condition(skin: str) -> str:
+    return "diabetic" if "diabetic" in skin else "normal"
+
+
+def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[Path]:
+    """Literature validation of the mean curve (batch) or of each point's mean curve."""
+    import numpy as np
+    import skibidy
+    from skibidy.validation import plot_dashboard
+
+    from orchestration.products import mean_curve
+
+    made: list[Path] = []
+    if not spec.axes:
+        mean = mean_curve(ds)
+        cond = _condition(spec.skin)
+        rep = skibidy.validate(mean, condition=cond)
+        out = directory / "validation.json"
+        out.write_text(json.dumps({"condition": cond, **_plain(rep.to_dict())}, indent=2, default=str))
+        plot_dashboard(mean, cond, directory / "validation.png")
+        return [out, directory / "validation.png"]
+    vdir = directory / "validation"
+    vdir.mkdir(exist_ok=True)
+    reports = []
+    dims = [a.name for a in spec.axes]
+    for flat, idx in enumerate(np.ndindex(*(len(a) for a in spec.axes))):
+        sub = ds.isel({d: i for d, i in zip(dims, idx)})
+        mean = mean_curve(sub)
+        if not len(mean):
+            continue
+        point = {a.param: a.values[i] for a, i in zip(spec.axes, idx)}
+        cond = _condition(str(point.get("skin", spec.skin)))
+        rep = skibidy.validate(mean, condition=cond)
+        reports.append({"point": point, "condition": cond, **_plain(rep.to_dict())})
+        png = vdir / f"pt{flat:03d}.png"
+        plot_dashboard(mean, cond, png)
+        made.append(png)
+    out = directory / "validation.json"
+    out.write_text(json.dumps(reports, indent=2, default=str))
+    return [out, *made]
+
+
+def _plain(d: Mapping[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(dict(d), default=str))
+
+
+# -- public entry points ----------------------------------------------------------------
+
+
+def run_sweep(
+    spec: SweepSpec | str | Path,
+    out: str | Path | None = None,
+    *,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    timeout: float | None = None,
+    runs_per_value: int | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    resume: bool = False,
+    retries: int = 0,
+    retry_failed: bool = False,
+    raw: bool = True,
+    progress: bool = True,
+) -> xr.Dataset:
+    """Run a parameter sweep and return its result cube (lazy).
+
+    Parameters
+    ----------
+    spec : SweepSpec or path
+        The sweep (a path is read with :func:`~orchestration.load_sweep`).
+    out : path, optional
+        Results directory (default ``results/<name>_<timestamp>``). If it already holds
+        results of the same sweep, the sweep continues there.
+    client : distributed.Client, optional
+        Default: the active client, else the scheduler by precedence, else a LocalCluster.
+    runs_per_value, seed, overrides
+        Replace ``runs_per_value``, the root seed, add fixed parameter overrides.
+    resume : bool
+        Require ``out`` to be an interrupted run of this sweep and continue it.
+    retries : int
+        Extra attempts for runs that raise.
+    retry_failed : bool
+        When continuing, rerun the runs that had failed.
+
+    Returns
+    -------
+    xarray.Dataset
+        See :func:`~orchestration.open_results`.
+
+    Examples
+    --------
+    >>> ds = run_sweep("configs/cytokine_rate.toml", runs_per_value=2)  # doctest: +SKIP
+    >>> ds.wound_closure_pct.sel(time=ds.time[-1]).mean("replicate")  # doctest: +SKIP
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    spec = spec.with_options(runs_per_value=runs_per_value, seed=seed, overrides=overrides)
+    choice = None
+    if client is None and _cluster.active_client() is None:
+        from orchestration.security import secure_choice
+
+        table = dict(spec.cluster)
+        choice = secure_choice(_cluster.choose(scheduler, table, workers, timeout), None, table)
+    spec, directory, resuming = plan_output(spec, out, out if resume else None)
+    outcome = run_spec(
+        spec, directory, resuming, client=client, choice=choice, retries=retries,
+        retry_failed=retry_failed, raw=raw, progress=progress,
+    )
+    return open_results(outcome.directory)
+
+
+def run_batch(
+    runs: int = 20,
+    *,
+    skin: str = "normal",
+    preset: str = "wound",
+    overrides: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    out: str | Path | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    timeout: float | None = None,
+    retries: int = 0,
+    raw: bool = True,
+    validate: bool = False,
+    progress: bool = True,
+) -> xr.Dataset:
+    """Run ``runs`` seeded simulations of one config (consensus); return the cube.
+
+    The cube has dims ``(replicate, time)``; ``metrics.csv`` and ``consensus.csv`` hold
+    the mean curve and mean/std per column.
+
+    Examples
+    --------
+    >>> ds = run_batch(5, overrides={"skin.duration_days": 2})  # doctest: +SKIP
+    """
+    spec = batch_spec(runs=runs, skin=skin, preset=preset, overrides=overrides, seed=seed)
+    choice = None
+    if client is None and _cluster.active_client() is None:
+        choice = _cluster.choose(scheduler, None, workers, timeout)
+    if out is None:
+        out = default_directory(spec)
+    spec, directory, resuming = plan_output(spec, out)
+    outcome = run_spec(
+        spec, directory, resuming, client=client, choice=choice, retries=retries,
+        raw=raw, progress=progress, validate=validate,
+    )
+    return open_results(outcome.directory)
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)

@@ -1,0 +1,181 @@
+"""Where the runs execute: an existing scheduler or an embedded LocalCluster.
+
+Precedence: ``--scheduler ADDR`` > ``[cluster] scheduler`` in the sweep config > the Dask
+config key ``scheduler-address`` (env ``DASK_SCHEDULER_ADDRESS``) > a LocalCluster with one
+single-threaded worker process per core, bound to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from skibidy.errors import SkibidyError
+
+__all__ = ["ClusterError", "ClusterChoice", "choose", "connect", "active_client"]
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class ClusterError(SkibidyError):
+    """The requested Dask scheduler cannot be used."""
+
+
+@dataclass(frozen=True)
+class ClusterChoice:
+    """The resolved execution target.
+
+    Attributes
+    ----------
+    address : str or None
+        Scheduler address, or None for an embedded LocalCluster.
+    source : str
+        Where the address came from (``--scheduler``, ``[cluster]``, ``dask config``, ``local``).
+    workers : int or None
+        Worker processes for a LocalCluster (default: one per core).
+    timeout : float
+        Seconds to wait when connecting to a scheduler.
+    security : distributed.Security, optional
+        Client TLS settings (see :mod:`orchestration.security`).
+    table : dict, optional
+        The config's ``[cluster]`` table when it selects a backend (e.g. SLURM).
+    """
+
+    address: str | None
+    source: str
+    workers: int | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    security: Any = None
+    table: Any = None
+
+
+def choose(
+    scheduler: str | None = None,
+    config_cluster: dict[str, Any] | None = None,
+    workers: int | None = None,
+    timeout: float | None = None,
+) -> ClusterChoice:
+    """Resolve the scheduler address by precedence (see the module docstring)."""
+    import dask
+
+    table = dict(config_cluster or {})
+    if timeout is not None and timeout <= 0:
+        raise ClusterError(f"--timeout must be a positive number of seconds, got {timeout}")
+    if workers is not None and workers < 1:
+        raise ClusterError(f"--workers must be at least 1, got {workers}")
+    t = float(timeout if timeout is not None else table.get("timeout", DEFAULT_TIMEOUT))
+    w = workers if workers is not None else table.get("workers")
+    if scheduler:
+        return ClusterChoice(_check_address(scheduler, "--scheduler"), "--scheduler", w, t)
+    if table.get("scheduler"):
+        return ClusterChoice(_check_address(table["scheduler"], "[cluster] scheduler"), "[cluster]", w, t, table=table)
+    if table.get("kind") == "slurm":
+        return ClusterChoice(None, "[cluster]", w, t, table=table)
+    addr = dask.config.get("scheduler-address", None) or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    if addr:
+        return ClusterChoice(_check_address(addr, "DASK_SCHEDULER_ADDRESS"), "dask config", w, t)
+    return ClusterChoice(None, "local", w, t)
+
+
+def _check_address(addr: str, where: str) -> str:
+    addr = addr.strip()
+    if "://" not in addr:
+        if ":" in addr:
+            return f"tcp://{addr}"
+        raise ClusterError(
+            f"{where} {addr!r} is not a scheduler address; write it as tcp://HOST:PORT "
+            "(or tls://HOST:PORT)"
+        )
+    return addr
+
+
+def active_client() -> Any | None:
+    """The current ``distributed.Client`` if one is active in this process, else None."""
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ValueError, ImportError):
+        return None
+
+
+@contextmanager
+def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
+    """Yield a connected ``distributed.Client``; close whatever this call created.
+
+    Raises
+    ------
+    ClusterError
+        If the scheduler cannot be reached within ``choice.timeout`` seconds.
+    """
+    from distributed import Client, LocalCluster
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    if choice.table and choice.table.get("kind") == "slurm":
+        from orchestration.hpc import parse_cluster_table, slurm_client
+
+        with slurm_client(parse_cluster_table(choice.table), say=say) as client:
+            yield client
+        return
+    if choice.address is None:
+        n = choice.workers or os.cpu_count() or 1
+        try:
+            import bokeh  # noqa: F401
+
+            dashboard: str | None = "127.0.0.1:0"
+        except ImportError:
+            dashboard = None
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=dashboard,
+            silence_logs=logging.CRITICAL,
+        )
+        try:
+            with Client(cluster) as client:
+                say(f"Dask: local cluster with {n} worker process(es)")
+                if dashboard:
+                    say(f"Dask dashboard: {client.dashboard_link}")
+                yield client
+        finally:
+            cluster.close()
+        return
+    try:
+        client = Client(choice.address, timeout=f"{choice.timeout}s", security=choice.security)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {choice.address} (from {choice.source}) "
+            f"within {choice.timeout:g} s: {exc.__class__.__name__}; start it "
+            "('dask scheduler'), check the address, raise --timeout, or omit --scheduler "
+            "and unset DASK_SCHEDULER_ADDRESS to use a local cluster"
+        ) from None
+    try:
+        _report_versions(client, say)
+        say(f"Dask: connected to {choice.address} ({len(client.nthreads())} workers)")
+        try:
+            say(f"Dask dashboard: {client.dashboard_link}")
+        except Exception:  # no dashboard on that scheduler
+            pass
+        yield client
+    finally:
+        client.close()
+
+
+def _report_versions(client: Any, say: Any) -> None:
+    """Stop on a skibidy/Python mismatch with the cluster; warn about other packages."""
+    from orchestration.versions import check_versions
+
+    try:
+        check_versions(client, warn=lambda msg: say(f"warning: {msg}"))
+    except SkibidyError:
+        client.close()
+        raise

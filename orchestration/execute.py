@@ -1,0 +1,442 @@
+"""Running the grid on Dask: a bounded window of tasks, retries, failures as data, interrupts.
+
+Runs go out as tasks (``runs_per_task`` runs each) through a sliding window of at most a
+few tasks per worker thread, refilled from ``as_completed(...).add()``; the whole grid is
+never mapped at once, so a 10^5-run sweep keeps only the window in flight and only the
+open chunks in memory. Task keys are ``<sweep hash[:12]>-r<first run>-<n>-a<attempt>``.
+
+A run whose simulation raises is caught *inside* the task and comes back as data (its
+error text); it is retried ``retries`` times, then recorded with status 2 (error) and a
+line in ``failures.jsonl``. A task that Dask itself loses (``KilledWorker`` after workers
+died under it, cancellation) is resubmitted as well, and recorded as status 3 (lost) only
+when that keeps happening. Every other run goes on.
+
+Fault injection for tests and demonstrations (documented, off unless set):
+
+``SKIBIDY_FAULT_RUNS="3,7:1"``
+    Flat run 3 raises on every attempt; run 7 raises on its first attempt only.
+``SKIBIDY_FAULT_EXIT_RUNS="5"``
+    The worker process running flat run 5 exits abruptly (``os._exit``), as a crash would
+    (on every attempt, so the run ends up lost).
+``SKIBIDY_FAULT_DELAY="0.3"``
+    Every run sleeps that many seconds first (to interrupt or kill a sweep mid-way).
+
+These are read by the client when a sweep starts and travel with the tasks; they are not
+part of the sweep spec, so a sweep resumed without them continues the same cube.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import traceback
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from orchestration.spec import resolve_point
+from orchestration.store import (
+    STATUS_ERROR,
+    STATUS_LOST,
+    STATUS_OK,
+    ResultStore,
+    Writer,
+)
+
+__all__ = ["execute", "run_task", "ExecutionReport", "Interrupted", "faults_from_env"]
+
+FAILURES_FILE = "failures.jsonl"
+
+
+class Interrupted(Exception):
+    """The sweep was interrupted (Ctrl-C or SIGTERM); everything received was written."""
+
+    def __init__(self, directory: Path, signame: str = "SIGINT") -> None:
+        super().__init__(f"interrupted by {signame}")
+        self.directory = directory
+        self.signame = signame
+
+
+class InjectedFault(RuntimeError):
+    """Raised by a run selected with ``SKIBIDY_FAULT_RUNS`` (testing only)."""
+
+
+@dataclass
+class ExecutionReport:
+    """What one execution did."""
+
+    total: int
+    already_done: int
+    submitted: int
+    ok: int = 0
+    errors: int = 0
+    lost: int = 0
+    retried: int = 0
+    elapsed_s: float = 0.0
+    sim_seconds: float = 0.0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def runs_per_second(self) -> float:
+        done = self.ok + self.errors + self.lost
+        return done / self.elapsed_s if self.elapsed_s > 0 else float("nan")
+
+
+# -- worker side ------------------------------------------------------------------------
+
+
+def _align(df: Any, time_axis: np.ndarray, variables: Sequence[str]) -> np.ndarray:
+    """Place a metrics table on the cube's time axis: ``(time, variable)``, NaN-padded."""
+    missing = [v for v in ("time_h", *variables) if v not in df.columns]
+    if missing:
+        raise ValueError(f"simulate() returned no column(s) {missing}")
+    t = df["time_h"].to_numpy(dtype=np.float64)
+    pos = np.searchsorted(time_axis, t - 1e-6)
+    bad = (pos >= len(time_axis)) | (np.abs(time_axis[np.minimum(pos, len(time_axis) - 1)] - t) > 1e-6)
+    if bad.any():
+        raise ValueError(
+            f"simulate() returned times {t[bad][:5].tolist()} h that are not on the "
+            f"expected time axis (every metrics interval up to the duration)"
+        )
+    out = np.full((len(time_axis), len(variables)), np.nan)
+    out[pos] = df[list(variables)].to_numpy(dtype=np.float64)
+    return out
+
+
+def _in_worker() -> bool:
+    try:
+        from distributed import get_worker
+
+        get_worker()
+        return True
+    except (ImportError, ValueError):
+        return False
+
+
+def run_task(
+    runs: Sequence[tuple[int, str, str, dict[str, Any], int, int]],
+    time_axis: np.ndarray,
+    variables: Sequence[str],
+    faults: dict[str, dict[int, int]] | None = None,
+) -> list[tuple[int, np.ndarray | None, str | None, float]]:
+    """Simulate a few runs; never raises for a failing run.
+
+    Parameters
+    ----------
+    runs : sequence of (run, skin, preset, overrides, seed, attempt)
+    time_axis : ndarray
+        The cube's time axis (hours).
+    variables : sequence of str
+        Metric columns to return, in cube order.
+    faults : dict, optional
+        Injected faults (see the module docstring).
+
+    Returns
+    -------
+    list of (run, block or None, error text or None, seconds)
+    """
+    from skibidy import load_config, simulate
+
+    faults = faults or {}
+    delay = float(faults.get("delay", {}).get(0, 0)) / 1000.0
+    out = []
+    for run, skin, preset, overrides, seed, attempt in runs:
+        t0 = time.perf_counter()
+        try:
+            if delay:
+                time.sleep(delay)
+            if run in faults.get("exit", {}) and _in_worker():
+                os._exit(17)
+            fail_for = faults.get("raise", {}).get(run)
+            if fail_for is not None and (fail_for < 0 or attempt < fail_for):
+                raise InjectedFault(f"injected fault for run {run} (SKIBIDY_FAULT_RUNS)")
+            config = load_config(skin=skin, preset=preset, overrides=overrides)
+            block = _align(simulate(config, seed=seed), time_axis, variables)
+            out.append((run, block, None, time.perf_counter() - t0))
+        except Exception as exc:  # errors are data: report and go on
+            tb = traceback.format_exc(limit=6)
+            out.append((run, None, f"{type(exc).__name__}: {exc}\n{tb}", time.perf_counter() - t0))
+    return out
+
+
+# -- client side ------------------------------------------------------------------------
+
+
+def faults_from_env(environ: Any = None) -> dict[str, dict[int, int]]:
+    """Read ``SKIBIDY_FAULT_RUNS`` / ``SKIBIDY_FAULT_EXIT_RUNS`` (see the module docstring)."""
+    env = os.environ if environ is None else environ
+    faults: dict[str, dict[int, int]] = {}
+    for key, name in (("raise", "SKIBIDY_FAULT_RUNS"), ("exit", "SKIBIDY_FAULT_EXIT_RUNS")):
+        spec = env.get(name, "").strip()
+        if not spec:
+            continue
+        table = {}
+        for item in spec.split(","):
+            run, _, times = item.strip().partition(":")
+            table[int(run)] = int(times) if times else -1
+        faults[key] = table
+    delay = env.get("SKIBIDY_FAULT_DELAY", "").strip()
+    if delay:
+        faults["delay"] = {0: int(round(float(delay) * 1000))}
+    return faults
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[list[str]]:
+    """Inside: SIGTERM raises KeyboardInterrupt like Ctrl-C (main thread only)."""
+    fired: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield fired
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        fired.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    old_term = signal.signal(signal.SIGTERM, handler)
+    old_int = signal.signal(signal.SIGINT, handler)
+    try:
+        yield fired
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """Shield a critical section (the final flush) from further Ctrl-C / SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total, initial=initial, unit="run", disable=not enabled, dynamic_ncols=True,
+        desc="runs", smoothing=0.1,
+    )
+
+
+def execute(
+    client: Any,
+    store: ResultStore,
+    todo: np.ndarray,
+    *,
+    retries: int = 0,
+    window: int | None = None,
+    runs_per_task: int | None = None,
+    progress: bool = True,
+    faults: dict[str, dict[int, int]] | None = None,
+) -> ExecutionReport:
+    """Run the flat run indices ``todo`` on ``client`` and write them into ``store``.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    store : ResultStore
+        The (already created) cube; the client is its only writer.
+    todo : ndarray of int
+        Flat run indices to run, in order.
+    retries : int
+        Extra attempts for a run that raised.
+    window : int, optional
+        Tasks in flight at most (default: 3 per worker thread, at least 16).
+    runs_per_task : int, optional
+        Runs per task (default: the spec's ``runs_per_task``).
+    progress : bool
+        Show a progress bar.
+    faults : dict, optional
+        Injected faults; default from the environment (:func:`faults_from_env`).
+
+    Returns
+    -------
+    ExecutionReport
+
+    Raises
+    ------
+    Interrupted
+        On Ctrl-C or SIGTERM, after writing everything that had arrived.
+    """
+    from distributed import as_completed
+
+    spec, grid = store.spec, store.grid
+    todo = np.asarray(todo, dtype=np.int64)
+    status_before = store.status()
+    already = int(np.count_nonzero(status_before == STATUS_OK))
+    report = ExecutionReport(total=grid.size, already_done=already, submitted=len(todo))
+    faults = faults_from_env() if faults is None else faults
+    rpt = max(1, int(runs_per_task or spec.runs_per_task))
+    if window is None:
+        try:
+            threads = sum(client.nthreads().values())
+        except Exception:  # pragma: no cover - exotic clients
+            threads = 2
+        window = max(16, 3 * threads)
+    prefix = spec.hash[:12]
+    time_axis = store.time_h
+    variables = store.variables
+    failures_path = store.directory / FAILURES_FILE
+    writer = Writer(store, todo)
+    t_start = time.perf_counter()
+
+    max_error_attempts = 1 + max(0, int(retries))
+    max_lost_attempts = 1 + max(2, int(retries))
+    attempts_lost: dict[int, int] = {}
+
+    def payload(r: int, attempt: int) -> tuple[int, str, str, dict[str, Any], int, int]:
+        skin, preset, ov = resolve_point(spec, grid.point(r))
+        return (int(r), skin, preset, ov, grid.seed(r), attempt)
+
+    pending_groups: deque[list[tuple[int, int]]] = deque()  # retries go first
+    fresh = iter(range(0, len(todo), rpt))
+    in_flight: dict[str, tuple[Any, list[tuple[int, int]]]] = {}
+
+    def next_group() -> list[tuple[int, int]] | None:
+        if pending_groups:
+            return pending_groups.popleft()
+        start = next(fresh, None)
+        if start is None:
+            return None
+        return [(int(r), 0) for r in todo[start : start + rpt]]
+
+    def submit(group: list[tuple[int, int]]) -> Any:
+        first, attempt = group[0]
+        key = f"{prefix}-r{first}-{len(group)}-a{max(a for _, a in group)}"
+        fut = client.submit(
+            run_task,
+            [payload(r, a) for r, a in group],
+            time_axis,
+            variables,
+            faults,
+            key=key,
+            pure=False,
+        )
+        in_flight[fut.key] = (fut, group)
+        return fut
+
+    def record_failure(r: int, status: int, error: str, attempts: int) -> None:
+        idx = grid.index(r)
+        entry = {
+            "run": int(r),
+            "status": "error" if status == STATUS_ERROR else "lost",
+            "point": {a.param: _jsonable(a.values[i]) for a, i in zip(grid.axes, idx[:-1])},
+            "replicate": int(idx[-1]),
+            "seed": int(grid.seed(r)),
+            "attempts": attempts,
+            "error": error.strip(),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        report.failures.append(entry)
+        with open(failures_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry) + "\n")
+
+    bar = _progress_bar(grid.size, already, progress)
+    ac = as_completed([], with_results=False, raise_errors=False)
+    try:
+        with _sigterm_as_interrupt() as fired:
+            try:
+                for _ in range(window):
+                    group = next_group()
+                    if group is None:
+                        break
+                    ac.add(submit(group))
+                for fut in ac:
+                    _, group = in_flight.pop(fut.key)
+                    finished = _collect(fut, group)
+                    del fut
+                    for r, attempt, block, error, seconds in finished:
+                        report.sim_seconds += seconds
+                        if block is not None:
+                            writer.add(r, block, STATUS_OK)
+                            report.ok += 1
+                            bar.update(1)
+                        elif error.startswith("LOST:"):
+                            n = attempts_lost.get(r, 0) + 1
+                            attempts_lost[r] = n
+                            if n < max_lost_attempts:
+                                report.retried += 1
+                                pending_groups.append([(r, attempt + 1)])
+                            else:
+                                writer.add(r, None, STATUS_LOST)
+                                record_failure(r, STATUS_LOST, error[5:], attempt + 1)
+                                report.lost += 1
+                                bar.update(1)
+                        elif attempt + 1 < max_error_attempts:
+                            report.retried += 1
+                            pending_groups.append([(r, attempt + 1)])
+                        else:
+                            writer.add(r, None, STATUS_ERROR)
+                            record_failure(r, STATUS_ERROR, error, attempt + 1)
+                            report.errors += 1
+                            bar.update(1)
+                    bar.set_postfix_str(
+                        f"ok={already + report.ok} failed={report.errors + report.lost}",
+                        refresh=False,
+                    )
+                    while len(in_flight) < window:
+                        group = next_group()
+                        if group is None:
+                            break
+                        ac.add(submit(group))
+            except KeyboardInterrupt:
+                signame = fired[-1] if fired else "SIGINT"
+                with _signals_ignored():
+                    _cancel(client, in_flight)
+                    writer.flush()
+                    bar.close()
+                raise Interrupted(store.directory, signame) from None
+        writer.flush()
+    finally:
+        bar.close()
+    report.elapsed_s = time.perf_counter() - t_start
+    return report
+
+
+def _collect(fut: Any, group: list[tuple[int, int]]) -> list[tuple[int, int, Any, str, float]]:
+    """Turn a finished future into per-run ``(run, attempt, block, error, seconds)``."""
+    attempts = dict(group)
+    if fut.status == "finished":
+        try:
+            results = fut.result()
+        except Exception as exc:  # lost between finish and fetch
+            return [(r, a, None, f"LOST:{type(exc).__name__}: {exc}", 0.0) for r, a in group]
+        return [(r, attempts[r], block, err or "", sec) for r, block, err, sec in results]
+    try:
+        exc = fut.exception()
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception as exc2:  # cancelled futures raise here
+        text = f"{type(exc2).__name__}: {exc2}"
+    # run_task never raises for a failing run, so any task-level error means the task
+    # was lost (KilledWorker, cancelled, worker or scheduler gone): retryable.
+    return [(r, a, None, f"LOST:{text}", 0.0) for r, a in group]
+
+
+def _cancel(client: Any, in_flight: dict[str, tuple[Any, Any]]) -> None:
+    futures = [f for f, _ in in_flight.values()]
+    in_flight.clear()
+    if futures:
+        try:
+            client.cancel(futures)
+        except Exception:  # the cluster may already be going down
+            pass
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

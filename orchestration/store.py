@@ -1,0 +1,400 @@
+"""The result cube on disk: a Zarr store written by the client, read lazily with xarray.
+
+Layout of ``DIR/results.zarr`` (Zarr format 3, no consolidated metadata):
+
+* one float64 data variable per metric column (``step`` included), dims
+  ``(axis_1, ..., axis_k, replicate, time)``, NaN where nothing was written;
+* ``status`` (uint8, run dims): 0 pending, 1 ok, 2 error (the run raised), 3 lost
+  (its worker died too often or the task was cancelled);
+* coordinates: one per axis (``attrs["param"]`` = dotted path), ``replicate``, ``time``
+  (hours) with ``time_days``, and ``seed`` (uint64, run dims);
+* provenance in the root attributes, written once at creation and never changed.
+
+All metadata is written by :meth:`ResultStore.create` before the first run; afterwards
+only chunk files change. :class:`Writer` buffers results per chunk and writes the data
+of a chunk *before* its status, so a run marked ok is always on disk. Zarr's local store
+replaces chunk files atomically, so an interrupted or killed client leaves a consistent
+store; resume reruns whatever is not marked done.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import xarray as xr
+
+from orchestration.grid import Grid
+from orchestration.spec import SweepSpec
+
+__all__ = [
+    "ResultStore",
+    "Writer",
+    "open_results",
+    "STATUS_PENDING",
+    "STATUS_OK",
+    "STATUS_ERROR",
+    "STATUS_LOST",
+    "STATUS_NAMES",
+]
+
+STATUS_PENDING, STATUS_OK, STATUS_ERROR, STATUS_LOST = 0, 1, 2, 3
+STATUS_NAMES = {0: "pending", 1: "ok", 2: "error", 3: "lost"}
+STORE_NAME = "results.zarr"
+TARGET_RUNS_PER_CHUNK = 256
+
+
+def metric_variables() -> tuple[str, ...]:
+    """Metric columns stored as data variables (``time_h``/``time_days`` become coordinates)."""
+    import skibidy
+
+    return tuple(c for c in skibidy.METRIC_COLUMNS if c not in ("time_h", "time_days"))
+
+
+def run_chunks(shape: tuple[int, ...], target: int = TARGET_RUNS_PER_CHUNK) -> tuple[int, ...]:
+    """Chunk shape over the run dims so that each chunk is a contiguous block of flat indices.
+
+    Trailing dims are kept whole while the block stays within ``target`` runs; the first
+    dim that would exceed it is split; leading dims get chunk 1.
+
+    Examples
+    --------
+    >>> run_chunks((5, 4, 3), target=10)
+    (1, 3, 3)
+    >>> run_chunks((20,), target=256)
+    (20,)
+    """
+    chunks = [1] * len(shape)
+    block = 1
+    for d in range(len(shape) - 1, -1, -1):
+        if block * shape[d] <= target:
+            chunks[d] = shape[d]
+            block *= shape[d]
+        else:
+            chunks[d] = max(1, min(shape[d], target // block))
+            break
+    return tuple(chunks)
+
+
+def _git_commit() -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def provenance(scheduler: str = "") -> dict[str, str]:
+    """Versions, git commit, time and scheduler, as string attributes."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for pkg in ("skibidy", "numpy", "pandas", "xarray", "zarr", "dask", "distributed"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = "unknown"
+    import platform
+
+    versions["python"] = platform.python_version()
+    return {
+        "versions": json.dumps(versions, sort_keys=True),
+        "git_commit": _git_commit(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "scheduler": scheduler,
+    }
+
+
+class ResultStore:
+    """A result cube on disk, opened for writing by the (single) client."""
+
+    def __init__(self, directory: str | Path) -> None:
+        import zarr
+
+        self.directory = Path(directory)
+        self.path = self.directory / STORE_NAME
+        self.group = zarr.open_group(str(self.path), mode="r+")
+        attrs = dict(self.group.attrs)
+        self.spec = SweepSpec.from_dict(json.loads(attrs["spec"]))
+        self.grid = Grid(self.spec)
+        self.variables = tuple(json.loads(attrs["metric_variables"]))
+        self.time_h = np.asarray(self.group["time"][:], dtype=np.float64)
+        self.chunks = tuple(self.group["status"].chunks)
+        self._arrays = {name: self.group[name] for name in (*self.variables, "status")}
+
+    # -- creation ------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls, directory: str | Path, spec: SweepSpec, scheduler: str = ""
+    ) -> "ResultStore":
+        """Write the template of the whole cube (metadata, coordinates, empty data)."""
+        import dask.array as da
+
+        grid = Grid(spec)
+        variables = metric_variables()
+        time_h = grid.time_h
+        shape = grid.shape
+        chunks = run_chunks(shape)
+        dims = grid.dims
+        coords: dict[str, Any] = {}
+        for a in spec.axes:
+            values = np.array(a.values)
+            if values.dtype.kind == "U":
+                values = values.astype(object)
+            coords[a.name] = xr.Variable(
+                (a.name,), values, attrs={"param": a.param, "long_name": a.param}
+            )
+        coords["replicate"] = xr.Variable(("replicate",), np.arange(shape[-1], dtype=np.int64))
+        coords["time"] = xr.Variable(
+            ("time",), time_h, attrs={"units": "h", "long_name": "simulated time"}
+        )
+        coords["time_days"] = xr.Variable(("time",), time_h / 24.0, attrs={"units": "d"})
+        coords["seed"] = xr.Variable(dims, grid.seeds(), attrs={"long_name": "run seed"})
+        data_vars: dict[str, Any] = {}
+        full_chunks = (*chunks, max(1, len(time_h)))
+        for v in variables:
+            data_vars[v] = xr.Variable(
+                (*dims, "time"),
+                da.full((*shape, len(time_h)), np.nan, dtype=np.float64, chunks=full_chunks),
+            )
+        data_vars["status"] = xr.Variable(
+            dims,
+            np.zeros(shape, dtype=np.uint8),
+            attrs={"flag_values": "0 1 2 3", "flag_meanings": "pending ok error lost"},
+        )
+        attrs = {
+            "title": f"skibidy {spec.kind}: {spec.name}",
+            "kind": spec.kind,
+            "name": spec.name,
+            "spec": json.dumps(spec.to_dict(), sort_keys=True),
+            "spec_hash": spec.hash,
+            "config_text": spec.text,
+            "root_seed": spec.seed,
+            "seeding": spec.seeding,
+            "skin": spec.skin,
+            "preset": spec.preset,
+            "metric_variables": json.dumps(list(variables)),
+            **provenance(scheduler),
+        }
+        ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+        encoding: dict[str, Any] = {v: {"chunks": full_chunks} for v in variables}
+        encoding["status"] = {"chunks": chunks}
+        encoding["seed"] = {"chunks": chunks}
+        path = Path(directory) / STORE_NAME
+        ds.to_zarr(
+            str(path), mode="w-", compute=False, zarr_format=3, consolidated=False,
+            encoding=encoding,
+        )
+        return cls(directory)
+
+    # -- reading -------------------------------------------------------------------------
+    def status(self) -> np.ndarray:
+        """The status of every run, flat (index = flat run index)."""
+        return np.asarray(self._arrays["status"][...]).reshape(-1)
+
+    def pending(self, retry_failed: bool = False) -> np.ndarray:
+        """Flat indices of runs still to do: pending and lost, plus errors if asked."""
+        st = self.status()
+        todo = (st == STATUS_PENDING) | (st == STATUS_LOST)
+        if retry_failed:
+            todo |= st == STATUS_ERROR
+        return np.flatnonzero(todo)
+
+    # -- chunk geometry ------------------------------------------------------------------
+    def chunk_of(self, runs: np.ndarray) -> np.ndarray:
+        """Chunk id (flat over the chunk grid) of each flat run index."""
+        idx = np.unravel_index(np.asarray(runs, dtype=np.int64), self.grid.shape)
+        cgrid = self.chunk_grid
+        cidx = tuple(i // c for i, c in zip(idx, self.chunks))
+        return np.ravel_multi_index(cidx, cgrid)
+
+    @property
+    def chunk_grid(self) -> tuple[int, ...]:
+        return tuple(math.ceil(n / c) for n, c in zip(self.grid.shape, self.chunks))
+
+    def region(self, cid: int) -> tuple[slice, ...]:
+        """Slices over the run dims of chunk ``cid``."""
+        cidx = np.unravel_index(int(cid), self.chunk_grid)
+        return tuple(
+            slice(int(i) * c, min((int(i) + 1) * c, n))
+            for i, c, n in zip(cidx, self.chunks, self.grid.shape)
+        )
+
+    def iter_regions(self) -> Iterator[tuple[slice, ...]]:
+        """All chunk regions, in flat-index order."""
+        for cid in range(math.prod(self.chunk_grid)):
+            yield self.region(cid)
+
+    def read_region(self, region: tuple[slice, ...]) -> dict[str, np.ndarray]:
+        """Every metric variable and the status over one region, as numpy arrays."""
+        return {name: np.asarray(arr[region]) for name, arr in self._arrays.items()}
+
+    # -- writing -------------------------------------------------------------------------
+    def write_region(
+        self,
+        region: tuple[slice, ...],
+        local: tuple[np.ndarray, ...],
+        blocks: np.ndarray | None,
+        ok: np.ndarray,
+        statuses: np.ndarray,
+        complete: bool,
+    ) -> None:
+        """Write runs into one region: data of every variable first, then their status.
+
+        Parameters
+        ----------
+        region : tuple of slice
+            The chunk's region over the run dims.
+        local : tuple of int arrays
+            Index of each run inside the region.
+        blocks : ndarray (n, time, variable)
+            Results (rows of failed runs are ignored and written as NaN).
+        ok : bool ndarray (n,)
+            Which runs have results.
+        statuses : uint8 ndarray (n,)
+            The status to record for each run.
+        complete : bool
+            True when the runs cover the whole region (no read needed).
+        """
+        shape = tuple(s.stop - s.start for s in region)
+        for m, name in enumerate(self.variables):
+            arr = self._arrays[name]
+            if complete:
+                data = np.full((*shape, len(self.time_h)), np.nan)
+            else:
+                data = np.array(arr[region], dtype=np.float64)
+            data[local] = np.nan
+            if blocks is not None and ok.any():
+                sel = tuple(i[ok] for i in local)
+                data[sel] = blocks[ok, :, m]
+            arr[region] = data
+        st_arr = self._arrays["status"]
+        st = np.zeros(shape, dtype=np.uint8) if complete else np.array(st_arr[region])
+        st[local] = statuses
+        st_arr[region] = st
+
+
+class Writer:
+    """Buffers finished runs per chunk; flushes a chunk once all its runs have arrived.
+
+    Partial chunks are flushed by :meth:`flush` (on a timer, at the end, on interrupt).
+    """
+
+    def __init__(self, store: ResultStore, todo: np.ndarray, flush_every: float = 2.0) -> None:
+        self.store = store
+        todo = np.asarray(todo, dtype=np.int64)
+        cids = store.chunk_of(todo) if len(todo) else np.array([], dtype=np.int64)
+        ids, counts = np.unique(cids, return_counts=True)
+        self._expected = dict(zip(ids.tolist(), counts.tolist()))
+        self._buffers: dict[int, dict[int, tuple[np.ndarray | None, int]]] = {}
+        self.flush_every = flush_every
+        self._last = time.monotonic()
+
+    def add(self, run: int, block: np.ndarray | None, status: int) -> None:
+        """Buffer one finished run (``block`` is ``(time, variable)`` or None if it failed)."""
+        cid = int(self.store.chunk_of(np.array([run]))[0])
+        buf = self._buffers.setdefault(cid, {})
+        buf[int(run)] = (block, int(status))
+        if len(buf) >= self._expected.get(cid, 0):
+            self._flush_chunk(cid)
+        elif time.monotonic() - self._last > self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every buffered run (partial chunks included)."""
+        for cid in list(self._buffers):
+            self._flush_chunk(cid)
+        self._last = time.monotonic()
+
+    def _flush_chunk(self, cid: int) -> None:
+        buf = self._buffers.pop(cid, None)
+        if not buf:
+            return
+        store = self.store
+        region = store.region(cid)
+        runs = np.fromiter(buf.keys(), dtype=np.int64)
+        idx = np.unravel_index(runs, store.grid.shape)
+        local = tuple(i - s.start for i, s in zip(idx, region))
+        n_region = math.prod(s.stop - s.start for s in region)
+        ok = np.array([b is not None for b, _ in buf.values()], dtype=bool)
+        statuses = np.array([s for _, s in buf.values()], dtype=np.uint8)
+        blocks = None
+        if ok.any():
+            t = len(store.time_h)
+            m = len(store.variables)
+            blocks = np.full((len(runs), t, m), np.nan)
+            for j, (b, _) in enumerate(buf.values()):
+                if b is not None:
+                    blocks[j] = b
+        store.write_region(region, local, blocks, ok, statuses, complete=len(runs) == n_region)
+        self._expected[cid] = self._expected.get(cid, 0) - len(runs)
+
+    @property
+    def buffered(self) -> int:
+        """Runs waiting in memory to be written."""
+        return sum(len(b) for b in self._buffers.values())
+
+
+def is_result_dir(directory: str | Path) -> bool:
+    """True if ``directory`` holds a result cube."""
+    return (Path(directory) / STORE_NAME / "zarr.json").is_file()
+
+
+def stored_spec(directory: str | Path) -> SweepSpec:
+    """The spec a results directory was created with."""
+    import zarr
+
+    group = zarr.open_group(str(Path(directory) / STORE_NAME), mode="r")
+    return SweepSpec.from_dict(json.loads(group.attrs["spec"]))
+
+
+def open_results(directory: str | Path) -> xr.Dataset:
+    """Open a results directory as a lazy :class:`xarray.Dataset`.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A directory written by ``skibidy sweep`` / ``skibidy batch`` (or the store itself).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims: one per swept parameter (coordinate ``attrs["param"]`` is the dotted path),
+        ``replicate`` and ``time`` (hours, with ``time_days``). One data variable per
+        metric; ``status`` and ``seed`` are coordinates over the run dims.
+
+    Examples
+    --------
+    >>> ds = open_results("results/cytokine_rate_20260101_120000")  # doctest: +SKIP
+    >>> ds.wound_closure_pct.where(ds.status == 1).max("time").mean("replicate")  # doctest: +SKIP
+    """
+    from skibidy.errors import SkibidyError
+
+    d = Path(directory)
+    path = d if d.name == STORE_NAME else d / STORE_NAME
+    if not (path / "zarr.json").is_file():
+        raise SkibidyError(
+            f"{str(directory)!r} is not a results directory (no {STORE_NAME} inside); "
+            "give a directory written by 'skibidy sweep' or 'skibidy batch'"
+        )
+    ds = xr.open_zarr(str(path), consolidated=False, zarr_format=3)
+    return ds.set_coords("status")
+
+
+def stored_attrs(directory: str | Path) -> Mapping[str, Any]:
+    """The root attributes (provenance) of a results directory."""
+    import zarr
+
+    return dict(zarr.open_group(str(Path(directory) / STORE_NAME), mode="r").attrs)

@@ -1,0 +1,153 @@
+"""The command line: every bad input is one line, exit code 2, nothing created."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from skibidy.cli import main
+
+from .conftest import SMALL_SWEEP
+
+GOOD = '[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [0.001]\n'
+
+
+def _bad(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
+    before = sorted(p.name for p in tmp_path.iterdir())
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        code = main(argv)
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before, "something was created"
+    return err
+
+
+@pytest.mark.parametrize(
+    ("config", "extra", "needle"),
+    [
+        (None, [], "not found"),
+        ("[sweep\n", [], "not valid TOML"),
+        (GOOD + "colour = 1\n", [], "unknown key 'colour'"),
+        ("[sweep]\nruns_per_value = 1\n", [], "neither 'param' nor 'params'"),
+        (GOOD.replace("cytokine_rate", "cytokine_rat"), [], "did you mean"),
+        (GOOD.replace("[0.001]", "[]"), [], "non-empty list"),
+        (GOOD.replace("[0.001]", "[0.001, 0.001]"), [], "duplicate values"),
+        (GOOD.replace("[0.001]", '["x"]'), [], "skin.immune.cytokine_rate"),
+        (GOOD.replace("[0.001]", "[-5.0]"), [], "skin.immune.cytokine_rate"),
+        (GOOD + '[outcomes]\nprimary = "closure"\n', [], "unknown outcome metric 'closure'"),
+        (GOOD + '[outcomes]\nmeasure = "median"\n', [], "valid measures: final, peak, auc, time_to_N"),
+        (GOOD + '[outcomes]\nmeasure = "time_to_"\n', [], "needs a threshold number"),
+        (GOOD + 'skin = "young"\n', [], "unknown skin 'young'"),
+        (GOOD + 'preset = "burn"\n', [], "unknown preset 'burn'"),
+        (GOOD, ["-n", "0"], "-n must be at least 1"),
+        (GOOD, ["--set", "skin.nope=1"], "unknown parameter"),
+        (GOOD, ["--set", "skin.duration_days=soon"], "skin.duration_days"),
+        (GOOD, ["--set", "skin.duration_days"], "PATH=VALUE"),
+        (GOOD, ["--scheduler", "tcp://127.0.0.1:9", "--timeout", "1"], "cannot reach the Dask scheduler"),
+    ],
+)
+def test_sweep_bad_input(config, extra, needle, capsys, tmp_path: Path) -> None:
+    path = "missing.toml"
+    if config is not None:
+        (tmp_path / "cfg.toml").write_text(config)
+        path = "cfg.toml"
+    err = _bad(["sweep", path, "--out", "out", *extra], capsys, tmp_path)
+    assert needle in err
+
+
+def test_malformed_toml_names_the_line(capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text('[sweep]\nparam = "a"\nvalues = [1,\n')
+    assert "line" in _bad(["sweep", "cfg.toml"], capsys, tmp_path)
+
+
+def test_existing_output_dir_of_another_kind_is_refused(capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text(GOOD)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    err = _bad(["sweep", "cfg.toml", "--out", "out"], capsys, tmp_path)
+    assert "exists and is not empty" in err
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_dir(capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text(GOOD)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        assert "cannot write" in _bad(["sweep", "cfg.toml", "--out", "locked/out"], capsys, tmp_path)
+    finally:
+        locked.chmod(0o700)
+
+
+def test_unwritable_output_dir_under_a_file(capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text(GOOD)
+    (tmp_path / "afile").write_text("x")
+    assert "cannot write" in _bad(["sweep", "cfg.toml", "--out", "afile/out"], capsys, tmp_path)
+
+
+def test_resume_of_a_non_result_dir(capsys, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    assert "not a results directory" in _bad(["sweep", "--resume", "empty"], capsys, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["batch", "-n", "0"], "at least 1"),
+        (["batch", "--skin", "young"], "unknown skin 'young'"),
+        (["batch", "--preset", "burn"], "unknown preset 'burn'"),
+        (["batch", "--set", "skin.duration_dayz=1"], "did you mean"),
+        (["batch", "--set", "skin.duration_days=-1"], "skin.duration_days"),
+        (["batch", "--scheduler", "tcp://127.0.0.1:9", "--timeout", "0.5"], "cannot reach"),
+        (["analyze", "nowhere"], "not found"),
+        (["sweep"], "give a sweep config"),
+    ],
+)
+def test_other_bad_input(argv, needle, capsys, tmp_path: Path) -> None:
+    assert needle in _bad(argv, capsys, tmp_path)
+
+
+@pytest.mark.cluster
+def test_cli_sweep_and_analyze(cluster, capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text(SMALL_SWEEP)
+    out = tmp_path / "out"
+    code = main(["sweep", str(tmp_path / "cfg.toml"), "--out", str(out), "--scheduler",
+                 cluster.scheduler_address, "--no-progress"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert code == 0 and lines[-1] == f"Results: {out}"
+    (out / "summary.csv").unlink()
+    assert main(["analyze", str(out), "--validate"]) == 0
+    assert (out / "summary.csv").exists()
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"Results: {out}"
+
+
+@pytest.mark.cluster
+def test_cli_same_out_dir_continues_not_overwrites(cluster, capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text(SMALL_SWEEP)
+    out = str(tmp_path / "out")
+    args = ["sweep", str(tmp_path / "cfg.toml"), "--out", out, "--scheduler", cluster.scheduler_address, "--no-progress"]
+    assert main(args) == 0
+    assert main(args) == 0
+    assert "0 runs ok" in capsys.readouterr().out
+    (tmp_path / "cfg2.toml").write_text(SMALL_SWEEP.replace("0.002", "0.003"))
+    code = main(["sweep", str(tmp_path / "cfg2.toml"), "--out", out, "--no-progress"])
+    assert code == 2 and "different sweep" in capsys.readouterr().err
+
+
+@pytest.mark.cluster
+def test_cli_batch(cluster, capsys, tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    code = main(["batch", "-n", "2", "--set", "skin.duration_days=0.25", "--out", str(out),
+                 "--scheduler", cluster.scheduler_address, "--no-progress", "--validate"])
+    assert code == 0, capsys.readouterr().err
+    for name in ("metrics.csv", "consensus.csv", "raw/run_001.csv", "config.toml"):
+        assert (out / name).exists(), name

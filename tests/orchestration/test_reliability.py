@@ -1,0 +1,160 @@
+"""Failures stay isolated, lost workers lose no run, interrupted sweeps resume bit for bit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import orchestration
+from orchestration.store import STATUS_ERROR, STATUS_OK, ResultStore
+from skibidy.cli import main
+
+from .conftest import SMALL_SWEEP, assert_cubes_identical
+
+pytestmark = pytest.mark.cluster
+
+
+def _sweep(cluster, cfg: Path, out: Path, *extra: str) -> int:
+    return main(["sweep", str(cfg), "--out", str(out), "--scheduler", cluster.scheduler_address,
+                 "--no-progress", *extra])
+
+
+@pytest.fixture()
+def reference(cluster, write_config, tmp_path_factory) -> tuple[Path, object]:
+    """An uninterrupted run of SMALL_SWEEP to compare against."""
+    cfg = write_config(SMALL_SWEEP)
+    out = tmp_path_factory.mktemp("ref") / "ref"
+    assert _sweep(cluster, cfg, out) == 0
+    return cfg, orchestration.open_results(out)
+
+
+def test_a_failing_run_is_isolated(cluster, reference, tmp_path: Path, monkeypatch, capsys) -> None:
+    cfg, ref = reference
+    monkeypatch.setenv("SKIBIDY_FAULT_RUNS", "3")
+    out = tmp_path / "o"
+    assert _sweep(cluster, cfg, out) == 1
+    text = capsys.readouterr().out
+    assert "1 run(s) failed" in text and "InjectedFault" in text
+    assert text.strip().splitlines()[-1] == f"Results: {out}"
+    ds = orchestration.open_results(out)
+    status = ds.status.values.reshape(-1)
+    assert status[3] == STATUS_ERROR and (np.delete(status, 3) == STATUS_OK).all()
+    cells = ds.wound_closure_pct.values.reshape(8, -1)
+    assert np.isnan(cells[3]).all()
+    np.testing.assert_array_equal(np.delete(cells, 3, 0), np.delete(ref.wound_closure_pct.values.reshape(8, -1), 3, 0))
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["n_runs"].tolist() == [2, 1, 2, 2]
+    failures = pd.read_csv(out / "failures.csv")
+    assert failures["run"].tolist() == [3] and "InjectedFault" in failures["error"][0]
+
+    # --resume --retry-failed reruns it (the fault is gone) and completes the same cube
+    monkeypatch.delenv("SKIBIDY_FAULT_RUNS")
+    assert main(["sweep", "--resume", str(out), "--retry-failed", "--scheduler",
+                 cluster.scheduler_address, "--no-progress"]) == 0
+    assert_cubes_identical(orchestration.open_results(out), ref)
+    assert not (out / "failures.csv").exists()
+
+
+def test_retries_recover_a_transient_failure(cluster, reference, tmp_path: Path, monkeypatch) -> None:
+    cfg, ref = reference
+    monkeypatch.setenv("SKIBIDY_FAULT_RUNS", "1:1,6:1")  # fail once each
+    out = tmp_path / "o"
+    assert _sweep(cluster, cfg, out, "--retries", "1") == 0
+    assert_cubes_identical(orchestration.open_results(out), ref)
+
+
+def test_resume_without_retry_failed_keeps_failures(cluster, reference, tmp_path: Path, monkeypatch) -> None:
+    cfg, _ = reference
+    monkeypatch.setenv("SKIBIDY_FAULT_RUNS", "0")
+    out = tmp_path / "o"
+    assert _sweep(cluster, cfg, out) == 1
+    monkeypatch.delenv("SKIBIDY_FAULT_RUNS")
+    assert main(["sweep", "--resume", str(out), "--scheduler", cluster.scheduler_address, "--no-progress"]) == 1
+    assert ResultStore(out).status()[0] == STATUS_ERROR
+
+
+@pytest.mark.slow
+def test_killing_a_worker_loses_no_run(client, cluster, reference, tmp_path: Path, monkeypatch) -> None:
+    cfg, ref = reference
+    monkeypatch.setenv("SKIBIDY_FAULT_DELAY", "0.4")
+    out = tmp_path / "o"
+    killed: list[int] = []
+
+    def killer() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            pids = client.run(os.getpid)
+            busy = [w for w, tasks in client.processing().items() if tasks]
+            if busy and (out / "results.zarr").exists():
+                pid = pids[busy[0]]
+                time.sleep(0.2)  # mid-run
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    ds = orchestration.run_sweep(cfg, out, client=client, progress=False)
+    t.join()
+    assert killed, "no worker was killed"
+    assert (ds.status.values == STATUS_OK).all()
+    assert_cubes_identical(ds, ref)
+    client.wait_for_workers(2, timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_interrupt_and_resume_gives_the_same_cube(cluster, reference, tmp_path: Path, sig) -> None:
+    cfg, ref = reference
+    out = tmp_path / "o"
+    env = {**os.environ, "SKIBIDY_FAULT_DELAY": "0.7"}
+    argv = [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(out),
+            "--scheduler", cluster.scheduler_address]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    progress: list[str] = []
+    reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
+    reader.start()
+    deadline = time.monotonic() + 60
+    while "ok=2" not in "".join(progress):  # two runs received by the client, more in flight
+        assert proc.poll() is None and time.monotonic() < deadline, "".join(progress)
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    stdout = proc.stdout.read()
+    proc.wait(timeout=60)
+    reader.join()
+    stderr = "".join(progress)
+    status = ResultStore(out).status()
+    assert (status == STATUS_OK).sum() < status.size
+    if sig != signal.SIGKILL:
+        assert (status == STATUS_OK).sum() > 0
+        assert proc.returncode == 130, stderr
+        assert f"Resume with: skibidy sweep --resume {out}" in stdout
+        assert stdout.strip().splitlines()[-1] == f"Results: {out}"
+    resumed = subprocess.run(
+        [sys.executable, "-m", "skibidy", "sweep", "--resume", str(out), "--no-progress",
+         "--scheduler", cluster.scheduler_address],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    if sig != signal.SIGKILL:
+        assert "done before" in resumed.stdout
+    assert_cubes_identical(orchestration.open_results(out), ref)
+
+
+def test_resumed_config_must_match(cluster, reference, write_config, tmp_path: Path, capsys) -> None:
+    cfg, _ = reference
+    out = tmp_path / "o"
+    assert _sweep(cluster, cfg, out) == 0
+    other = write_config(SMALL_SWEEP.replace("runs_per_value = 2", "runs_per_value = 3"), "other.toml")
+    assert main(["sweep", str(other), "--resume", str(out), "--no-progress"]) == 2
+    assert "different sweep" in capsys.readouterr().err

@@ -1,0 +1,121 @@
+"""End-to-end sweeps and batches on a real LocalCluster (worker processes)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import orchestration
+from orchestration.store import STATUS_OK
+
+from .conftest import SHORT, SMALL_SWEEP, assert_cubes_identical
+
+pytestmark = pytest.mark.cluster
+
+
+def test_sweep_builds_a_labelled_cube(client, write_config, tmp_path: Path) -> None:
+    ds = orchestration.run_sweep(write_config(SMALL_SWEEP), tmp_path / "out", progress=False)
+    assert dict(ds.sizes)["cytokine_rate"] == 2 and dict(ds.sizes)["collagen_threshold"] == 2
+    assert ds["cytokine_rate"].attrs["param"] == "skin.immune.cytokine_rate"
+    assert ds.wound_closure_pct.dims == ("cytokine_rate", "collagen_threshold", "replicate", "time")
+    assert "time_days" in ds.coords and ds.seed.dtype == np.uint64
+    assert (ds.status.values == STATUS_OK).all()
+    assert ds.attrs["spec_hash"] and ds.attrs["config_text"] and "dask" in ds.attrs["versions"]
+    for name in ("config.toml", "summary.csv", "heatmap.png", "raw/pt000_val0.001_0.1_run000.csv"):
+        assert (tmp_path / "out" / name).exists(), name
+
+
+def test_summary_equals_direct_computation_from_raw_tables(client, write_config, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    text = SMALL_SWEEP.replace('measure = "peak"', 'measure = "auc"')
+    orchestration.run_sweep(write_config(text), out, progress=False)
+    summary = pd.read_csv(out / "summary.csv")
+    rows = []
+    for f in sorted((out / "raw").glob("pt*.csv")):
+        table = pd.read_csv(f)
+        point = int(f.name[2:5])
+        rows.append(
+            {
+                "point": point,
+                "wound_closure_pct": np.trapezoid(table["wound_closure_pct"], table["time_h"]),
+                "mean_infl_wound": np.trapezoid(table["mean_infl_wound"], table["time_h"]),
+            }
+        )
+    direct = pd.DataFrame(rows).groupby("point")
+    for metric in ("wound_closure_pct", "mean_infl_wound"):
+        np.testing.assert_allclose(summary[metric], direct[metric].mean(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(summary[f"{metric}_std"], direct[metric].std(ddof=1), rtol=1e-9, atol=1e-12)
+    assert summary["n_runs"].tolist() == direct.size().tolist()
+    assert list(summary.columns[:3]) == ["skin.immune.cytokine_rate", "skin.scar.collagen_threshold", "n_runs"]
+
+
+def test_one_and_two_workers_give_bit_identical_cubes(client, write_config, tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    cfg = write_config(SMALL_SWEEP)
+    two = orchestration.run_sweep(cfg, tmp_path / "two", progress=False)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as lc, Client(lc) as c1:
+        one = orchestration.run_sweep(cfg, tmp_path / "one", client=c1, progress=False)
+    assert_cubes_identical(one, two)
+
+
+def test_batch_writes_consensus_files(client, tmp_path: Path) -> None:
+    ds = orchestration.run_batch(3, overrides={"skin.duration_days": SHORT}, out=tmp_path / "b", progress=False)
+    assert ds.wound_closure_pct.dims == ("replicate", "time")
+    for name in ("metrics.csv", "consensus.csv", "summary.csv", "raw/run_000.csv", "raw/run_002.csv"):
+        assert (tmp_path / "b" / name).exists(), name
+    consensus = pd.read_csv(tmp_path / "b" / "consensus.csv")
+    assert "wound_closure_pct_std" in consensus.columns
+    mean = pd.read_csv(tmp_path / "b" / "metrics.csv")
+    np.testing.assert_allclose(mean["wound_closure_pct"], ds.wound_closure_pct.mean("replicate").values[: len(mean)])
+
+
+def test_runs_of_different_lengths_share_a_padded_time_axis(client, write_config, tmp_path: Path) -> None:
+    cfg = write_config(
+        """
+        [sweep]
+        runs_per_value = 1
+        param = "skin.duration_days"
+        values = [0.25, 0.5]
+        [outcomes]
+        measure = "final"
+        """
+    )
+    ds = orchestration.run_sweep(cfg, tmp_path / "o", progress=False)
+    short = ds.step.sel(duration_days=0.25, replicate=0).values
+    long = ds.step.sel(duration_days=0.5, replicate=0).values
+    assert np.isnan(short[-1]) and not np.isnan(long[-1])
+    assert np.count_nonzero(~np.isnan(short)) < np.count_nonzero(~np.isnan(long))
+
+
+def test_three_axes_with_strings_and_bools(client, write_config, tmp_path: Path) -> None:
+    cfg = write_config(
+        f"""
+        [sweep]
+        name = "three"
+        runs_per_value = 1
+        [[sweep.params]]
+        param = "skin"
+        values = ["normal", "aged"]
+        [[sweep.params]]
+        param = "skin.scar.enabled"
+        values = [true, false]
+        [[sweep.params]]
+        param = "skin.immune.cytokine_rate"
+        values = [0.001]
+        [sweep.set]
+        "skin.duration_days" = {SHORT}
+        """
+    )
+    ds = orchestration.run_sweep(cfg, tmp_path / "o", progress=False)
+    assert list(ds.skin.values) == ["normal", "aged"]
+    assert ds.scar_enabled.dtype == bool
+    assert (tmp_path / "o" / "facets.png").exists()
+    summary = pd.read_csv(tmp_path / "o" / "summary.csv")
+    assert list(summary.columns[:3]) == ["skin", "skin.scar.enabled", "skin.immune.cytokine_rate"]
+    assert len(summary) == 4
