@@ -72,28 +72,31 @@ __all__ = ["simulate", "PIPELINE"]
 
 Update = Callable[[State, SimpleNamespace, np.random.Generator], None]
 
-#: one internal step, in order
-PIPELINE: tuple[tuple[str, Update], ...] = (
-    ("wound event", wound.update),
-    ("immune recruitment", immune.recruit),
-    ("fibroblast recruitment", fibroblast.recruit),
-    ("perfusion and angiogenesis", perfusion.update),
-    ("oxygen", oxygen.update),
-    ("water", water.update),
-    ("DAMP inflammation", inflammation.update),
-    ("hemostasis", hemostasis.update),
-    ("calcium", calcium.update),
-    ("pH", ph.update),
-    ("dermis", dermis.update),
-    ("immune cells", immune.step),
-    ("fibroblasts", fibroblast.step),
-    ("keratinocytes", keratinocyte.update),
-    ("diffusion and decay", lambda st, s, rng: _diffuse(st, s)),
-    ("MMP degradation", mmp.update),
-    ("fibronectin", fibronectin.update),
-    ("scar", scar.update),
-    ("ECM quality", derived.update),
+#: one internal step, in order: (name, update, cadence). "slow" processes (rates of a few
+#: percent per hour) run every second step over twice the time step, with settings prepared
+#: for that step; "fast" ones (agents' timers, sources, sinks) run every step.
+PIPELINE: tuple[tuple[str, Update, str], ...] = (
+    ("wound event", wound.update, "fast"),
+    ("immune recruitment", immune.recruit, "fast"),
+    ("fibroblast recruitment", fibroblast.recruit, "fast"),
+    ("perfusion and angiogenesis", perfusion.update, "slow"),
+    ("oxygen", oxygen.update, "fast"),
+    ("water", water.update, "slow"),
+    ("DAMP inflammation", inflammation.update, "fast"),
+    ("hemostasis", hemostasis.update, "slow"),
+    ("calcium", calcium.update, "slow"),
+    ("pH", ph.update, "slow"),
+    ("dermis", dermis.update, "slow"),
+    ("immune cells", immune.step, "fast"),
+    ("fibroblasts", fibroblast.step, "slow"),
+    ("keratinocytes", keratinocyte.update, "slow"),
+    ("diffusion and decay", lambda st, s, rng: _diffuse(st, s), "fast"),
+    ("MMP degradation", mmp.update, "slow"),
+    ("fibronectin", fibronectin.update, "slow"),
+    ("scar", scar.update, "slow"),
+    ("ECM quality", derived.update, "slow"),
 )
+_SLOW_EVERY = 2
 
 # settings are computed in this order (later modules read earlier flags)
 _PREPARE = (diabetic, wound, mmp, fibronectin, hemostasis, ph, dermis, perfusion, oxygen, water,
@@ -104,9 +107,9 @@ _DIFFUSE_EVERY_H = 2.0  # fast fields are diffused exactly (spectral operator) e
 _SLOW_RATIO = 3  # ... and every field (slow ones over 6 h at once) every third time
 
 
-def _settings(cfg: Config) -> SimpleNamespace:
+def _settings(cfg: Config, scale: int = 1) -> SimpleNamespace:
     s = SimpleNamespace()
-    s.dt = float(cfg["skin.time_step_h"])
+    s.dt = float(cfg["skin.time_step_h"]) * scale
     s.substeps = max(1, int(round(s.dt / REF_STEP_H)))
     s.dtf = s.dt / REF_STEP_H
     s.per_dt_prob = lambda p: 1.0 - (1.0 - min(max(p, 0.0), 1.0)) ** s.dtf
@@ -136,7 +139,7 @@ def _settings(cfg: Config) -> SimpleNamespace:
     exchange[DERMIS] = False
     s.diff_d, s.diff_mu, s.diff_exchange = d, mu, exchange
     s.diffuse_every = max(1, int(round(_DIFFUSE_EVERY_H / s.dt)))
-    s.fast_fields = np.array([I, IP, ANTI, O2, VEGF])
+    s.fast_fields = np.array([I, IP, ANTI, O2, VEGF] if s.split else [I, IP, O2, VEGF])
     return s
 
 
@@ -161,12 +164,14 @@ def _initial_state(cfg: Config, s: SimpleNamespace) -> State:
         thickness=s.z_cornified * ones,
         edge=np.zeros((n, n)),
         covered=np.ones((n, n), dtype=bool),
+        barrier=ones.copy(),
         fibrin=np.zeros((n, n)),
         ph=np.zeros((n, n)),
         scar_collagen=np.zeros((n, n)),
         scar_inflammation=np.zeros((n, n)),
         fibronectin=np.zeros((2, n, n)),
         collagen=np.zeros((2, n, n)),
+        procollagen=np.zeros((n, n)),
     )
     s.centre_fp = grid.footprint(np.array([s.cx]), np.array([s.cy]), s.fine_reach)
     return st
@@ -229,9 +234,12 @@ def _metrics_row(st: State, s: SimpleNamespace, step: int) -> list[float]:
     if st.wounded:
         cells = g.dx**2 / s.cell_d**2  # keratinocytes per voxel per full layer
         b, h = st.basal[w], st.thickness[w]
-        _, _, stem, _ = keratinocyte.gates(st, s)
+        _, _, stem, _ = keratinocyte.gates(st, s, g.box)
+        stem = np.where(g.wbox, stem, 0.0)
+        stem_full = np.zeros_like(st.basal)
+        stem_full[g.box] = stem
         n_basal = float(np.sum(b) * cells)
-        n_stem = float(np.sum(b * stem[w]) * cells)
+        n_stem = float(np.sum(b * stem_full[w]) * cells)
         cut = np.where(st.calcium[w] < s.ca_thr, s.z_spinous_lowca, s.z_spinous)
 
         def layers(lo: np.ndarray | float, hi: float) -> float:
@@ -321,11 +329,9 @@ def simulate(config: Config, seed: int = 0) -> pd.DataFrame:
             rows.append(_zero_row(int(round(t / REF_STEP_H))))
     else:
         st = _initial_state(config, s)
-        pipeline = PIPELINE
+        slow = _settings(config, _SLOW_EVERY)
         for k in range(max(n_steps, 1)):
-            st.t = k * s.dt
-            for _, update in pipeline:
-                update(st, s, rng)
+            _step(st, s, slow, rng, k)
             if k % every == 0:
                 rows.append(_metrics_row(st, s, int(round(st.t / REF_STEP_H))))
     frame = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
@@ -340,13 +346,23 @@ def iterate(config: Config, seed: int = 0) -> Iterator[tuple[State, SimpleNamesp
     """
     rng = np.random.default_rng(int(seed))
     s = _settings(config)
+    slow = _settings(config, _SLOW_EVERY)
     st = _initial_state(config, s)
     n_steps = int(math.floor(config.duration_days * 24.0 / s.dt + 1e-9))
     for k in range(n_steps):
-        st.t = k * s.dt
-        for _, update in PIPELINE:
-            update(st, s, rng)
+        _step(st, s, slow, rng, k)
         yield st, s
+
+
+def _step(st: State, s: SimpleNamespace, slow: SimpleNamespace, rng: np.random.Generator, k: int) -> None:
+    """One internal step: every fast process, and the slow ones on even steps (over 2 steps)."""
+    st.t = k * s.dt
+    due = k % _SLOW_EVERY == 0
+    for _, update, cadence in PIPELINE:
+        if cadence == "fast":
+            update(st, s, rng)
+        elif due:
+            update(st, slow, rng)
 
 
 def _zero_row(step: int) -> list[float]:

@@ -34,8 +34,10 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     """Calcium relaxes back in wound voxels once they re-stratify (S >= 0.5)."""
     if not st.wounded:
         return
-    w = st.grid.wound & (st.stratum >= 0.5)
+    bx = st.grid.box
+    stratum, ca = st.stratum[bx], st.calcium[bx]
+    w = st.grid.wbox & (stratum >= 0.5)
     if not w.any():
         return
-    rate = 1.0 - (1.0 - s.ca_recovery * np.minimum(1.0, st.stratum[w] / 3.0)) ** s.substeps
-    st.calcium[w] += (s.ca_basal_target - st.calcium[w]) * rate
+    rate = 1.0 - (1.0 - s.ca_recovery * st.barrier[bx][w]) ** s.substeps
+    ca[w] += (s.ca_basal_target - ca[w]) * rate

@@ -23,4 +23,9 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     """ECM quality = weighted collagen (below), fibronectin and fibrin at the epidermal layer."""
     from skibidy.model.state import DER, EPI
 
-    st.ecm = (s.ecm_wc * st.collagen[DER] + s.ecm_wf * st.fibronectin[EPI] + s.ecm_wb * st.fibrin)
+    import numpy as np
+
+    if st.ecm is None:
+        st.ecm = np.zeros_like(st.fibrin)
+    bx = st.grid.box  # only the wound neighbourhood has matrix
+    st.ecm[bx] = s.ecm_wc * st.collagen[DER][bx] + s.ecm_wf * st.fibronectin[EPI][bx] + s.ecm_wb * st.fibrin[bx]

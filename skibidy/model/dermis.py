@@ -32,10 +32,10 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
 
     if not (st.wounded and s.dermis_on) or st.t - s.trigger_h <= 0:
         return
-    w = st.grid.wound
-    dm = st.f[DERMIS][DER]
-    c = st.collagen[DER]
+    bx, w = st.grid.box, st.grid.wbox
+    dm = st.f[DERMIS][DER][bx]
+    c = st.collagen[DER][bx]
     gain = np.where(w & (c > s.dermis_c_thr), s.dermis_rate * (c - s.dermis_c_thr) * s.dtf, 0.0)
     dm += np.minimum(gain, np.maximum(s.dermis_target - dm, 0.0))
     if s.mmp_on and s.dermis_mmp > 0:
-        dm -= np.where(w, np.minimum(dm, st.f[MMP][DER] * s.dermis_mmp * s.dtf), 0.0)
+        dm -= np.where(w, np.minimum(dm, st.f[MMP][DER][bx] * s.dermis_mmp * s.dtf), 0.0)

@@ -36,6 +36,8 @@ PARAMETERS = (
     param("skin.fibroblast.m2_tgfb_rate", "float", "1/step/cell", "TGF-beta from each M2 macrophage"),
     param("skin.fibroblast.collagen_deposition_rate", "float", "1/step/cell", "collagen from each myofibroblast"),
     param("skin.fibroblast.collagen_decay", "float", "1/h", "spontaneous collagen turnover"),
+    param("skin.fibroblast.collagen_maturation_h", "float", "h",
+          "mean time for deposited procollagen to mature into cross-linked collagen", positive=True),
 )
 
 QUIESCENT, ACTIVATED, MYO = 0, 1, 2
@@ -68,6 +70,7 @@ def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
     s.m2_tgfb = cfg["skin.fibroblast.m2_tgfb_rate"]
     s.collagen_rate = cfg["skin.fibroblast.collagen_deposition_rate"] * d("skin.diabetic.collagen_factor")
     s.collagen_decay = cfg["skin.fibroblast.collagen_decay"]
+    s.maturation = 1.0 - math.exp(-s.dt / cfg["skin.fibroblast.collagen_maturation_h"])
     s.fib_mmp = s.mmp_fib_rate * d("skin.diabetic.mmp_factor")
 
 
@@ -92,13 +95,14 @@ def step(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     from skibidy.model.immune import migrate
     from skibidy.model.state import DER, MMP, TGFB
 
+    _mature(st, s)
     fib = st.fibroblasts
     if len(fib) == 0:
         return
     g = st.grid
     fib.age += s.dt
     fib.state_age += s.dt
-    fp = g.footprint(fib.x, fib.y, s.fine_reach)
+    fp = g.footprint(fib.x, fib.y, s.fine_reach, fib.cache)
     tgfb = g.read(st.f[TGFB][DER], fp)
     alive = fib.age <= s.fib_lifespan
     myo = fib.state == MYO
@@ -115,14 +119,16 @@ def step(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     fib.keep(alive)
     if len(fib) == 0:
         return
-    fp = g.footprint(fib.x, fib.y, s.fine_reach)
+    fp = g.footprint(fib.x, fib.y, s.fine_reach, fib.cache)
     myo = fib.state == MYO
     busy = fib.state != QUIESCENT
     if myo.any():
         g.deposit(st.f[TGFB][DER], fp, np.where(myo, s.tgfb_rate * np.exp(-s.tgfb_taper * fib.state_age * 10) * s.dtf, 0.0))
-    coarse = g.footprint(fib.x, fib.y, s.coarse_reach)
+    coarse = g.footprint(fib.x, fib.y, s.coarse_reach, fib.cache)
     if myo.any():
-        g.deposit(st.collagen[DER], coarse, np.where(myo, s.collagen_rate * s.dtf, 0.0))
+        amount = np.where(myo, s.collagen_rate * s.dtf, 0.0)
+        g.deposit(st.procollagen, coarse, amount)
+        st.procollagen_total += float(amount.sum())
     if s.mmp_on and busy.any():
         g.deposit(st.f[MMP][DER], fp, np.where(busy, s.fib_mmp * s.dtf, 0.0))
     if s.fn_on and busy.any():
@@ -132,6 +138,18 @@ def step(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     fib.x[busy], fib.y[busy] = moving.x, moving.y
     if s.collagen_decay > 0:
         st.collagen *= math.exp(-s.collagen_decay * s.dt)
+
+
+def _mature(st, s) -> None:  # type: ignore[no-untyped-def]
+    """Deposited procollagen cross-links into (measured, MMP-degradable) collagen."""
+    from skibidy.model.state import DER
+
+    if st.procollagen_total <= 0.0:
+        return
+    done = st.procollagen * s.maturation
+    st.procollagen -= done
+    st.collagen[DER] += done
+    st.procollagen_total *= 1.0 - s.maturation
 
 
 class Subset:

@@ -29,8 +29,8 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
 
     if not (st.wounded and s.fn_on):
         return
-    w = st.grid.wound
+    bx, w = st.grid.box, st.grid.wbox
     if st.t - s.trigger_h > 0:
-        st.fibronectin[EPI] += np.where(w, s.fn_serum * s.dtf * np.maximum(0.0, 1.0 - st.stratum), 0.0)
+        st.fibronectin[EPI][bx] += np.where(w, s.fn_serum * s.dtf * np.maximum(0.0, 1.0 - st.stratum[bx]), 0.0)
     if s.fn_decay > 0:
-        st.fibronectin *= np.where(w, math.exp(-s.fn_decay * s.dt), 1.0)
+        st.fibronectin[(slice(None),) + bx] *= np.where(w, math.exp(-s.fn_decay * s.dt), 1.0)

@@ -33,12 +33,13 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
 
     if not (st.wounded and s.hemostasis_on) or st.t - s.trigger_h <= 0:
         return
-    fb = st.fibrin
+    bx = st.grid.box  # the clot lies in the wound only
+    fb = st.fibrin[bx]
     if s.fibroblast_on:
-        st.f[TGFB][EPI] += fb * s.fibrin_tgfb * s.dtf
+        st.f[TGFB][EPI][bx] += fb * s.fibrin_tgfb * s.dtf
     if s.fn_on:
-        st.fibronectin[EPI] += fb * s.fibrin_fn * s.dtf
+        st.fibronectin[EPI][bx] += fb * s.fibrin_fn * s.dtf
     if s.mmp_on and s.fibrin_mmp > 0:
-        fb -= np.minimum(fb, st.f[MMP][EPI] * s.fibrin_mmp * s.dtf)
+        fb -= np.minimum(fb, st.f[MMP][EPI][bx] * s.fibrin_mmp * s.dtf)
     if s.fibrin_decay > 0:
         fb *= math.exp(-s.fibrin_decay * s.dt)

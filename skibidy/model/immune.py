@@ -201,7 +201,7 @@ def step(st, s, rng) -> None:  # type: ignore[no-untyped-def]
         alive &= ~((mac.state == M2) & (st.stratum[iy, ix] >= 3.0) & (u2 < s.p_emigrate))
         mac.keep(alive)
     if len(mac):
-        fp = g.footprint(mac.x, mac.y, s.fine_reach)
+        fp = g.footprint(mac.x, mac.y, s.fine_reach, mac.cache)
         net = inflammation.net(st, s)[EPI]
         local = g.read(net, fp)
         engulfed = np.zeros(len(mac), dtype=bool)
@@ -241,7 +241,7 @@ def step(st, s, rng) -> None:  # type: ignore[no-untyped-def]
                 g.deposit(f[VEGF][EPI], fp, np.where(m2, s.m2_vegf * s.dtf, 0.0))
         migrate(st, s, mac, net, s.immune_speed)
     if len(neu):
-        fp = g.footprint(neu.x, neu.y, s.fine_reach)
+        fp = g.footprint(neu.x, neu.y, s.fine_reach, neu.cache)
         out = s.cytokine * np.exp(-s.neu_taper * neu.age * 10) * s.dtf
         g.deposit(f[I][EPI], fp, out)
         g.deposit(f[IP][EPI], fp, out)

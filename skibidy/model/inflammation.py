@@ -53,14 +53,14 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     age = st.t - s.trigger_h
     if age <= 0:
         return
-    w = st.grid.wound
+    bx, w = st.grid.box, st.grid.wbox
     mid_steps = (age - 0.5 * s.dt) / 0.1
     r_w = s.damp_rate * np.exp(-s.damp_taper * max(mid_steps, 0.0)) * s.dtf
-    open_epi = np.maximum(0.0, 1.0 - st.stratum)
+    open_epi = np.maximum(0.0, 1.0 - st.stratum[bx])
     if r_w > 1e-12:
         if s.dermis_on:
-            deficit = clip(1.0 - st.f[DERMIS][DER] / s.dermis_target, 0.0, 1.0)
-            st.f[I][DER] += np.where(w, r_w * deficit, 0.0)
-        st.f[I][EPI] += np.where(w, 0.25 * r_w * open_epi, 0.0)
+            deficit = clip(1.0 - st.f[DERMIS][DER][bx] / s.dermis_target, 0.0, 1.0)
+            st.f[I][DER][bx] += np.where(w, r_w * deficit, 0.0)
+        st.f[I][EPI][bx] += np.where(w, 0.25 * r_w * open_epi, 0.0)
     if s.baseline_infl > 0:
-        st.f[I][EPI] += np.where(w, s.baseline_infl * s.dtf * open_epi, 0.0)
+        st.f[I][EPI][bx] += np.where(w, s.baseline_infl * s.dtf * open_epi, 0.0)

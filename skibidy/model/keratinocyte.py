@@ -36,10 +36,15 @@ PARAMETERS = (
 def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
     d = s.diabetic
     s.g1 = cfg["skin.g1_duration"]
-    s.rest_of_cycle = cfg["skin.s_duration"] + cfg["skin.g2_duration"] + cfg["skin.m_duration"]
     s.cell_d = cfg["skin.division_diameter"]
-    # a daughter regrows half the volume of a division-sized cell
-    s.t_grow = (math.pi / 12.0) * s.cell_d**3 / cfg["skin.growth_rate"]
+    # Each phase ends with the reference's linear hazard p = f * elapsed / T per 0.1-h step,
+    # whose mean duration is sqrt(pi * T * 0.1 / (2 f)); only G1 is gated (f).  A daughter must
+    # regrow half a division-sized volume, and cells grow only in S, so a division takes
+    # several G1 -> M passes.
+    s_time = _mean_phase_h(cfg["skin.s_duration"], 1.0)
+    s.rest_of_pass = s_time + _mean_phase_h(cfg["skin.g2_duration"], 1.0) + _mean_phase_h(cfg["skin.m_duration"], 1.0)
+    s.passes = max(1.0, (math.pi / 12.0) * s.cell_d**3 / (cfg["skin.growth_rate"] * s_time))
+    s.layer_gain = math.pi / 6.0 * s.cell_d  # um of column height per upward division per basal cell
     s.max_nb = cfg["skin.max_neighbors"]
     s.ta_share = cfg["skin.max_ta_divisions"] / (cfg["skin.max_ta_divisions"] + 1.0)
     s.stem_fraction = cfg["skin.stem_fraction"]
@@ -57,6 +62,11 @@ def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
     s.ip_sensitivity = d("skin.diabetic.inflammation_sensitivity")
 
 
+def _mean_phase_h(duration_h, gate):  # type: ignore[no-untyped-def]
+    """Mean time (h) to leave a phase with hazard ``gate * elapsed / duration`` per 0.1-h step."""
+    return np.sqrt(math.pi * duration_h * 0.1 / (2.0 * gate))
+
+
 def stratum_of(thickness: np.ndarray, calcium: np.ndarray, s) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Stratum index (0 basal .. 3 cornified) of the top of an epidermal column."""
     cut = np.where(calcium < s.ca_thr, s.z_spinous_lowca, s.z_spinous)
@@ -64,25 +74,28 @@ def stratum_of(thickness: np.ndarray, calcium: np.ndarray, s) -> np.ndarray:  # 
         [thickness < cut, thickness < s.z_granular, thickness < s.z_cornified], [0.0, 1.0, 2.0], 3.0)
 
 
-def gates(st, s):  # type: ignore[no-untyped-def]
-    """Division rate (1/h), proliferative share and crawling speed (um/h) in every epidermal voxel."""
+def gates(st, s, bx=(slice(None), slice(None))):  # type: ignore[no-untyped-def]
+    """Division rate (1/h), proliferative share, stem share and crawling speed (um/h).
+
+    Computed for every epidermal voxel of the sub-box ``bx`` (default: the whole lattice).
+    """
     from skibidy.model import ph
     from skibidy.model.state import EPI, IP, O2, WATER
 
-    o2 = st.f[O2][EPI]
-    water = st.f[WATER][EPI]
-    ip = s.ip_sensitivity * st.f[IP][EPI]
+    o2 = st.f[O2][EPI][bx]
+    water = st.f[WATER][EPI][bx]
+    ip = s.ip_sensitivity * st.f[IP][EPI][bx]
     hill_p = s.ip_prolif_k**2 / (s.ip_prolif_k**2 + ip**2)
     hill_m = s.ip_mig_k**2 / (s.ip_mig_k**2 + ip**2)
     g1_gate = (s.kgf_boost * clip(o2 / s.o2_prolif_thr, 0.0, 1.0)
                * clip(water / s.water_prolif_thr, 0.0, 1.0) * hill_p * s.prolif_factor)
-    cycle_h = s.g1 / np.maximum(g1_gate, 1e-6) + s.rest_of_cycle + s.t_grow
+    cycle_h = s.passes * (_mean_phase_h(s.g1, np.maximum(g1_gate, 1e-9)) + s.rest_of_pass)
     rate = math.log(2.0) / cycle_h
-    stem = np.minimum(1.0, s.stem_fraction * (1.0 + np.maximum(0.0, 1.0 - st.calcium / s.ca_thr)))
+    stem = np.minimum(1.0, s.stem_fraction * (1.0 + np.maximum(0.0, 1.0 - st.calcium[bx] / s.ca_thr)))
     share = stem + (1.0 - stem) * s.ta_share
-    ecm = st.ecm if st.ecm is not None else 0.0
+    ecm = st.ecm[bx] if st.ecm is not None else 0.0
     speed = (s.kc_speed * clip(water / s.water_mig_thr, 0.0, 1.0) * (1.0 + s.ecm_boost * ecm / (ecm + 1.0))
-             * hill_m * ph.speed_factor(st, s)) if s.kc_migrates else np.zeros_like(o2)
+             * hill_m * ph.speed_factor(st, s, bx)) if s.kc_migrates else np.zeros_like(o2)
     return rate, share, stem, speed
 
 
@@ -93,11 +106,13 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     if not st.wounded:
         return
     g = st.grid
-    w = g.wound
-    rate, share, _, speed = gates(st, s)
+    bx, w = g.box, g.wbox  # everything below works on the wound's bounding box (views)
+    rate, share, _, speed = gates(st, s, bx)
     growth = rate * share
     # --- the sheet edge: a voxel is reached once the edge has crawled across it
-    cov = st.covered
+    cov = st.covered[bx]
+    edge = st.edge[bx]
+    b, h = st.basal[bx], st.thickness[bx]
     nb = np.zeros_like(cov)
     nb[1:, :] |= cov[:-1, :]
     nb[:-1, :] |= cov[1:, :]
@@ -105,33 +120,38 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     nb[:, :-1] |= cov[:, 1:]
     front = w & ~cov & nb
     if front.any():
-        st.edge[front] += (speed[front] + growth[front] * s.cell_d * s.inward_bias) * s.dt
-        reached = front & (st.edge >= g.dx)
-        st.covered |= reached
-        st.basal[reached] = np.maximum(st.basal[reached], 1.0 / s.max_nb)
-    cov = st.covered & w
+        edge[front] += (speed[front] + growth[front] * s.cell_d * s.inward_bias) * s.dt
+        reached = front & (edge >= g.dx)
+        cov |= reached
+        b[reached] = np.maximum(b[reached], 1.0 / s.max_nb)
+    inside = cov & w
     # --- proliferation, contact inhibition, upward (stratifying) divisions, shedding
-    b, h = st.basal, st.thickness
     neighbours = 6.0 * b + 3.0 * np.minimum(2.0, h / s.cell_d)
     inhibit = clip(s.max_nb - neighbours, 0.0, 1.0)
-    upward = clip((neighbours / s.max_nb - 0.3) / 0.7, 0.0, 1.0)
+    # crowding of the basal layer (its confluence) tilts divisions upward above 30 % (reference dz rule)
+    upward = clip((b - 0.3) / 0.7, 0.0, 1.0)
     divide = growth * inhibit
     db = divide * b * (1.0 - b) * s.dt
-    dh = divide * b * upward * s.cell_d * s.dt - np.maximum(0.0, h - s.z_cornified) / s.handoff * s.dt
-    b += np.where(cov, db, 0.0)
-    h += np.where(cov, dh, 0.0)
+    # an upward division moves one cell volume (pi d^3 / 6) onto a basal footprint of d^2
+    dh = divide * b * upward * s.layer_gain * s.dt - np.maximum(0.0, h - s.z_cornified) / s.handoff * s.dt
+    b += np.where(inside, db, 0.0)
+    h += np.where(inside, dh, 0.0)
     b[...] = clip(b, 0.0, 1.0)
     np.maximum(h, 0.0, out=h)
     # --- crowding pushes cells sideways (inward-biased): the basal sheet spreads in from the
     #     margin; the stratified layers spread only within the wound bed (zero flux at its edge)
-    if cov.any():
-        spread = float(np.mean(growth[cov])) * (s.cell_d / 2.0) ** 2 * (1.0 + s.inward_bias)
+    if inside.any():
+        spread = float(np.mean(growth[inside])) * (s.cell_d / 2.0) ** 2 * (1.0 + s.inward_bias)
         m = diffusion_matrix(g.n, round(spread * s.dt / g.dx**2, 12))
-        b_new = m @ b @ m.T
-        b[w] = np.where(st.covered[w], b_new[w], 0.0)
-        _spread_within(h, st.covered & w, spread * s.dt / g.dx**2, s)
-    new = stratum_of(st.basal * s.cell_d + st.thickness, st.calcium, s)
-    np.maximum(st.stratum, np.where(w & st.covered, new, 0.0), out=st.stratum)
+        b_new = (m @ st.basal @ m.T)[bx]
+        b[w] = np.where(cov[w], b_new[w], 0.0)
+        _spread_within(h, inside, spread * s.dt / g.dx**2, s)
+    column = b * s.cell_d + h
+    barrier = st.barrier[bx]
+    barrier[w] = np.minimum(1.0, column[w] / s.z_cornified)
+    new = stratum_of(column, st.calcium[bx], s)
+    stratum = st.stratum[bx]
+    np.maximum(stratum, np.where(inside, new, 0.0), out=stratum)
 
 
 def _spread_within(h: np.ndarray, mask: np.ndarray, d_over_dx2: float, s) -> None:  # type: ignore[no-untyped-def]

@@ -31,9 +31,11 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
 
     if not (st.wounded and s.mmp_on):
         return
-    w = st.grid.wound
-    m = st.f[MMP]
+    bx, w = (slice(None),) + st.grid.box, st.grid.wbox
+    m = st.f[MMP][bx]
     if s.mmp_collagen > 0:
-        st.collagen -= np.where(w, np.minimum(st.collagen, m * s.mmp_collagen * s.dtf), 0.0)
+        c = st.collagen[bx]
+        c -= np.where(w, np.minimum(c, m * s.mmp_collagen * s.dtf), 0.0)
     if s.fn_on and s.mmp_fn > 0:
-        st.fibronectin -= np.where(w, np.minimum(st.fibronectin, m * s.mmp_fn * s.dtf), 0.0)
+        fn = st.fibronectin[bx]
+        fn -= np.where(w, np.minimum(fn, m * s.mmp_fn * s.dtf), 0.0)

@@ -52,12 +52,12 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
 
     if not st.wounded or st.t - s.trigger_h <= 0:
         return
-    w = st.grid.wound
+    bx, w = st.grid.box, st.grid.wbox
     age = st.t - s.trigger_h
-    v = st.f[PERF][DER]
+    v = st.f[PERF][DER][bx]
     if age >= s.angio_delay_h:
-        vegf = st.f[VEGF][DER]
-        demand = np.maximum(0.2, np.minimum(1.0, st.stratum / 3.0))
+        vegf = st.f[VEGF][DER][bx]
+        demand = np.maximum(0.2, st.barrier[bx])
         rate = s.angio_rate + (s.angio_vegf_rate * vegf if s.angio_on else 0.0)
         gain = np.minimum(rate * s.angio_factor * demand * s.dtf, np.maximum(s.perf_target - v, 0.0))
         gain = np.where(w, gain, 0.0)
@@ -66,6 +66,6 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
             vegf -= np.minimum(vegf, s.vegf_consumption * gain)
     if s.angio_on and s.vegf_prod > 0 and s.vegf_thr > 0:
         for layer in (EPI, DER):
-            o2 = st.f[O2][layer]
+            o2 = st.f[O2][layer][bx]
             hyp = clip((s.vegf_thr - o2) / s.vegf_thr, 0.0, 1.0)
-            st.f[VEGF][layer] += np.where(w, s.vegf_prod * hyp * s.dtf, 0.0)
+            st.f[VEGF][layer][bx] += np.where(w, s.vegf_prod * hyp * s.dtf, 0.0)

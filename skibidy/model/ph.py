@@ -26,12 +26,14 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
 
     if not (st.wounded and s.ph_on):
         return
-    rate = s.ph_rate * np.maximum(0.2, st.f[PERF][DER]) * np.minimum(1.0, st.stratum / 3.0) * s.dtf
-    st.ph -= np.minimum(st.ph, rate)
+    bx = st.grid.box  # alkalinity is set in the wound only
+    rate = s.ph_rate * np.maximum(0.2, st.f[PERF][DER][bx]) * st.barrier[bx] * s.dtf
+    ph = st.ph[bx]
+    ph -= np.minimum(ph, rate)
 
 
-def speed_factor(st, s) -> np.ndarray | float:  # type: ignore[no-untyped-def]
-    """Keratinocyte speed multiplier from wound alkalinity."""
+def speed_factor(st, s, bx=(slice(None), slice(None))) -> np.ndarray | float:  # type: ignore[no-untyped-def]
+    """Keratinocyte speed multiplier from wound alkalinity (optionally on a sub-box)."""
     if not s.ph_on:
         return 1.0
-    return 1.0 - s.ph_suppression * np.minimum(1.0, st.ph)
+    return 1.0 - s.ph_suppression * np.minimum(1.0, st.ph[bx])

@@ -27,10 +27,11 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
 
     if not st.wounded:
         return
-    w = st.grid.wound
+    bx, w = st.grid.box, st.grid.wbox
     if s.scar_on:
-        closed = w & (st.stratum > 0.5)
-        excess = np.maximum(0.0, st.collagen[DER] - s.scar_thr)
-        np.maximum(st.scar_collagen, np.where(closed, excess, 0.0), out=st.scar_collagen)
+        closed = w & (st.stratum[bx] > 0.5)
+        excess = np.maximum(0.0, st.collagen[DER][bx] - s.scar_thr)
+        sc = st.scar_collagen[bx]
+        np.maximum(sc, np.where(closed, excess, 0.0), out=sc)
     if s.scar_prop and s.scar_rate > 0:
-        st.scar_inflammation += np.where(w, st.f[I][EPI] * s.scar_rate * s.dtf, 0.0)
+        st.scar_inflammation[bx] += np.where(w, st.f[I][EPI][bx] * s.scar_rate * s.dtf, 0.0)

@@ -67,6 +67,8 @@ class Grid:
     wound: np.ndarray  # bool (n, n): voxel centre inside the punch
     n_wound: int
     centre_index: tuple[int, int]
+    box: tuple[slice, slice]  # bounding box of the wound plus a 2-voxel margin
+    wbox: np.ndarray  # the wound mask inside the box
 
     @staticmethod
     def build(p: Mapping[str, Any]) -> "Grid":
@@ -77,8 +79,13 @@ class Grid:
         cx, cy = p["skin.wound.center_x"], p["skin.wound.center_y"]
         dist = np.hypot(xc[None, :] - cx, xc[:, None] - cy)
         wound = dist <= p["skin.wound.radius"]
-        return Grid(n, lo, dx, xc, dist, wound, int(wound.sum()), (
-            int(np.clip((cy - lo) // dx, 0, n - 1)), int(np.clip((cx - lo) // dx, 0, n - 1))))
+        if wound.any():
+            ys, xs = np.nonzero(wound)
+            box = (slice(max(ys.min() - 2, 0), min(ys.max() + 3, n)), slice(max(xs.min() - 2, 0), min(xs.max() + 3, n)))
+        else:
+            box = (slice(0, 0), slice(0, 0))
+        centre = (int(min(max((cy - lo) // dx, 0), n - 1)), int(min(max((cx - lo) // dx, 0), n - 1)))
+        return Grid(n, lo, dx, xc, dist, wound, int(wound.sum()), centre, box, wound[box])
 
     def cell_index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Voxel (iy, ix) holding each position."""
@@ -86,13 +93,24 @@ class Grid:
         iy = clip(((y - self.lo) // self.dx).astype(np.int64), 0, self.n - 1)
         return iy, ix
 
-    def footprint(self, x: np.ndarray, y: np.ndarray, reach_um: float) -> np.ndarray:
-        """Flat voxel indices (agents x offsets) of a disc of radius ``reach_um`` around each agent."""
-        oy, ox = _disc_offsets(max(reach_um / self.dx, 0.5))
+    def footprint(self, x: np.ndarray, y: np.ndarray, reach_um: float, cache: dict | None = None) -> np.ndarray:
+        """Flat voxel indices (agents x offsets) of a disc of radius ``reach_um`` around each agent.
+
+        ``cache`` (a dict kept by the caller) reuses the last result while no agent changed voxel.
+        """
         iy, ix = self.cell_index(x, y)
+        key = iy * self.n + ix
+        if cache is not None:
+            hit = cache.get(reach_um)
+            if hit is not None and hit[0].shape == key.shape and np.array_equal(hit[0], key):
+                return hit[1]
+        oy, ox = _disc_offsets(max(reach_um / self.dx, 0.5))
         yy = clip(iy[:, None] + oy[None, :], 0, self.n - 1)
         xx = clip(ix[:, None] + ox[None, :], 0, self.n - 1)
-        return yy * self.n + xx
+        fp = yy * self.n + xx
+        if cache is not None:
+            cache[reach_um] = (key, fp)
+        return fp
 
     def deposit(self, target: np.ndarray, idx: np.ndarray, amount: np.ndarray) -> None:
         """Add ``amount[a]`` (a concentration) to every voxel of agent ``a``'s footprint."""
@@ -125,6 +143,7 @@ class Agents:
     age: np.ndarray = field(default_factory=lambda: np.zeros(0))  # h
     state: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     state_age: np.ndarray = field(default_factory=lambda: np.zeros(0))  # h
+    cache: dict = field(default_factory=dict)  # footprint cache (see Grid.footprint)
 
     def __len__(self) -> int:
         return int(self.x.size)
@@ -157,6 +176,7 @@ class State:
     thickness: np.ndarray  # thickness of the suprabasal (stratified) layers (um)
     edge: np.ndarray  # distance the migrating sheet edge has advanced into a voxel (um)
     covered: np.ndarray  # bool: keratinocyte sheet present
+    barrier: np.ndarray  # epidermal barrier 0..1: column thickness / volume_z_cornified
     fibrin: np.ndarray
     ph: np.ndarray
     scar_collagen: np.ndarray
@@ -164,10 +184,12 @@ class State:
     # non-diffusing per-layer fields (2, n, n)
     fibronectin: np.ndarray
     collagen: np.ndarray  # dermal layer only is used
+    procollagen: np.ndarray  # dermal procollagen (n, n), not yet cross-linked
     neutrophils: Agents = field(default_factory=Agents)
     macrophages: Agents = field(default_factory=Agents)
     fibroblasts: Agents = field(default_factory=Agents)
     t: float = 0.0  # h
+    procollagen_total: float = 0.0
     wounded: bool = False
     neutrophil_waves_done: int = 0
     fibroblast_waves_done: int = 0

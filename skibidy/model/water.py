@@ -37,21 +37,21 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     """Serum recovery against evaporation through the missing barrier, step by 0.1-h step."""
     from skibidy.model.state import DER, EPI, PERF, WATER
 
-    w = st.grid.wound
     der = st.f[WATER][DER]
     target_d = s.water_basal * st.f[PERF][DER]
     if not st.wounded:
         der[...] = target_d
         return
-    der[~w] = target_d[~w]
-    wd = der[w]
-    td = target_d[w]
-    epi = st.f[WATER][EPI]
+    bx, w = st.grid.box, st.grid.wbox
+    wd = der[bx][w]
+    der[...] = target_d
+    td = target_d[bx][w]
+    epi = st.f[WATER][EPI][bx]
     we = epi[w]
-    loss = s.water_loss * (1.0 - np.minimum(1.0, st.stratum[w] / 3.0))
+    loss = s.water_loss * (1.0 - st.barrier[bx][w])
     for _ in range(s.substeps):
         wd = wd + clip(td - wd, 0.0, s.water_recovery)
         we = we - np.minimum(we, loss)
         we = we + clip(s.water_target_epi - we, 0.0, s.water_recovery)
-    der[w] = wd
+    der[bx][w] = wd
     epi[w] = we

@@ -32,6 +32,7 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     w = st.grid.wound
     st.wounded = True
     st.stratum[w] = 0.0
+    st.barrier[w] = 0.0
     st.calcium[w] = 0.0
     st.basal[w] = 0.0
     st.thickness[w] = 0.0
