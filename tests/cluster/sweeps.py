@@ -46,7 +46,7 @@ def run_sweep_cli(
     a non-zero exit.
     """
     argv = [sys.executable, "-m", "skibidy", "sweep", str(config), "--out", str(out),
-            "--no-progress", *options]
+            "--no-progress", "--no-raw", *options]
     started = time.monotonic()
     proc = subprocess.run(
         argv, capture_output=True, text=True, timeout=SWEEP_TIMEOUT, stdin=subprocess.DEVNULL,
