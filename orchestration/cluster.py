@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -113,6 +114,7 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
         If the scheduler cannot be reached within ``choice.timeout`` seconds.
     """
     from distributed import Client, LocalCluster
+    from distributed.versions import VersionMismatchWarning
 
     def say(msg: str) -> None:
         if not quiet:
@@ -150,7 +152,9 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
             cluster.close()
         return
     try:
-        client = Client(choice.address, timeout=f"{choice.timeout}s", security=choice.security)
+        with warnings.catch_warnings():  # check_versions below reports mismatches once, with the fix
+            warnings.simplefilter("ignore", VersionMismatchWarning)
+            client = Client(choice.address, timeout=f"{choice.timeout}s", security=choice.security)
     except (OSError, TimeoutError) as exc:
         raise ClusterError(
             f"cannot reach the Dask scheduler at {choice.address} (from {choice.source}) "

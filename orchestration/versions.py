@@ -10,7 +10,8 @@ which version, and the fix.
 Differences in ``skibidy`` or in Python's minor version are errors: the first
 would record results under the wrong model version, the second breaks the
 pickling of tasks in ways that surface much later as obscure failures. The
-others (dask, distributed, numpy) are a warning, as in Dask itself.
+others (dask, distributed, cloudpickle, numpy, pandas) are a warning, as in
+Dask itself, whose own version table this check replaces on the command line.
 """
 
 from __future__ import annotations
@@ -35,12 +36,15 @@ __all__ = [
     "mismatch_message",
 ]
 
-#: Packages compared between the client, the scheduler and every worker.
-CHECKED_PACKAGES: tuple[str, ...] = ("python", "dask", "distributed", "numpy", "skibidy")
+#: Packages compared between the client, the scheduler and every worker: the simulator and
+#: its numerical stack, Dask, and what moves tasks and results between them.
+CHECKED_PACKAGES: tuple[str, ...] = (
+    "python", "dask", "distributed", "cloudpickle", "numpy", "pandas", "skibidy",
+)
 #: Packages whose mismatch stops the sweep instead of warning.
 FATAL_PACKAGES: frozenset[str] = frozenset({"python", "skibidy"})
 #: Packages the scheduler never imports, so its version of them does not matter.
-_CLIENT_AND_WORKERS_ONLY = frozenset({"numpy", "skibidy"})
+_CLIENT_AND_WORKERS_ONLY = frozenset({"numpy", "pandas", "skibidy"})
 
 
 class ClusterVersionError(SkibidyError):
@@ -48,7 +52,7 @@ class ClusterVersionError(SkibidyError):
 
 
 class ClusterVersionWarning(UserWarning):
-    """The cluster runs different dask, distributed or numpy versions than this client."""
+    """The cluster runs other versions of Dask or of the numerical stack than this client."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def find_mismatches(
         (worker address -> report).
     packages
         The packages to compare. The scheduler is only compared for those it
-        imports itself (Python, dask, distributed).
+        imports itself (Python, dask, distributed, cloudpickle).
 
     Returns
     -------

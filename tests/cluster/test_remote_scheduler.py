@@ -72,3 +72,17 @@ def test_worker_running_another_skibidy_is_named_in_one_error(impostor_cluster: 
     message = str(exc.value)
     assert f"skibidy: {version('skibidy')} on client; 99.0.0 on worker tcp://127.0.0.1:" in message
     assert "docker compose build" in message
+
+
+def test_sweep_stops_with_one_message_when_a_worker_runs_another_skibidy(
+    impostor_cluster: ProcessCluster, tiny_config: Path, tmp_path: Path
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "skibidy", "sweep", str(tiny_config), "--out", str(tmp_path / "x"),
+         "--scheduler", impostor_cluster.address, "--no-progress"],
+        capture_output=True, text=True, timeout=90,
+    )
+    assert proc.returncode == 2
+    assert "error: the client and the Dask cluster run different versions of skibidy" in proc.stderr
+    assert "99.0.0 on worker" in proc.stderr and "docker compose build" in proc.stderr
+    assert "Traceback" not in proc.stderr and "Mismatched versions" not in proc.stderr
