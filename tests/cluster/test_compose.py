@@ -7,6 +7,7 @@ themselves run as real processes in test_remote_scheduler.py and test_tls.py.
 from __future__ import annotations
 
 import re
+import textwrap
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,11 @@ def test_readme_cluster_section_shows_the_whole_path(compose: dict[str, Any]) ->
         assert needed in section, f"README 'Running on a cluster' does not mention {needed!r}"
     configs = re.findall(r"skibidy sweep (configs/\S+)", section)
     assert configs and all((ROOT / c).is_file() for c in configs)
+
+
+def test_readme_cluster_tables_are_valid() -> None:
+    from orchestration.hpc import parse_cluster_table
+
+    blocks = re.findall(r"```toml\n(.+?)```", _cluster_section(), flags=re.S)
+    kinds = {parse_cluster_table(tomllib.loads(textwrap.dedent(b))["cluster"]).kind for b in blocks}
+    assert kinds == {"slurm", "address"}
