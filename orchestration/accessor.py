@@ -62,7 +62,9 @@ STATUS_OK = 1
 _RUN_DIMS = ("replicate", "time")
 
 #: metric -> (literature curve, normalisation) used when no mapping comes from the simulator
-_LITERATURE_FALLBACK: dict[str, tuple[str, str]] = {"wound_closure_pct": ("closure_pct", "absolute")}
+_LITERATURE_FALLBACK: dict[str, tuple[str, str]] = {
+    "wound_closure_pct": ("closure_pct", "absolute"),
+}
 
 
 # -- small helpers --------------------------------------------------------------------------
@@ -147,7 +149,8 @@ def _check_extra_dims(da: xr.DataArray, keep: Sequence[Hashable], what: str) -> 
         names = ", ".join(map(str, extra))
         example = ", ".join(f"{d}=..." for d in extra)
         raise _error(
-            f"{what} draws {len(keep) or 'no'} swept dimension(s) ({', '.join(map(str, keep)) or '-'}) "
+            f"{what} draws {len(keep) or 'no'} swept dimension(s) "
+            f"({', '.join(map(str, keep)) or '-'}) "
             f"but the data also varies over {names}; select one value first, "
             f"e.g. .sel({example}), or average over it"
         )
@@ -274,11 +277,15 @@ def summary(
     from orchestration.spec import Outcomes, SweepSpec
 
     if "spec" not in ds.attrs:
-        raise _error("this Dataset has no 'spec' attribute: open it with orchestration.open_results")
+        raise _error(
+            "this Dataset has no 'spec' attribute: open it with orchestration.open_results"
+        )
     spec = SweepSpec.from_dict(json.loads(ds.attrs["spec"]))
     chosen = spec.outcomes
     names = [metrics] if isinstance(metrics, str) else list(metrics or chosen.metrics)
-    outcomes = Outcomes(primary=names[0], secondary=tuple(names[1:]), measure=measure or chosen.measure)
+    outcomes = Outcomes(
+        primary=names[0], secondary=tuple(names[1:]), measure=measure or chosen.measure
+    )
     with _here():
         return summary_table(ds, replace(spec, outcomes=outcomes))
 
@@ -384,7 +391,7 @@ def plot_timecourse(
         std = np.asarray(tc["std"].isel(sel).values, dtype=float)
         n = np.asarray(tc["n"].isel(sel).values)
         color = f"C{k % 10}"
-        label = "mean" if by is None else f"{by} = {_fmt(value)}"
+        label = "mean" if by is None else _fmt(value)
         if replicates:
             with _here():
                 runs = _only_good(da, good_only).isel(sel).transpose("replicate", "time").values
@@ -471,7 +478,7 @@ def plot_sweep(
         shift = (k - (len(hues) - 1) / 2) * width
         ax.errorbar(
             pos + shift, part["mean"].values, yerr=err.values, marker="o", capsize=4, lw=1.5,
-            color=f"C{k % 10}", label=None if h is None else f"{hue} = {_fmt(h)}",
+            color=f"C{k % 10}", label=None if h is None else _fmt(h),
             linestyle="-" if numeric else "none",
         )
     if not numeric:
@@ -481,7 +488,8 @@ def plot_sweep(
     ax.set_ylabel(f"{da.name} ({name})")
     n = np.asarray(st["n"].values)
     bars = "sd" if error == "sd" else "95 % CI"
-    ax.set_title(f"{da.name} ({name}): mean ± {bars}, n = {int(n.min())}–{int(n.max())}", fontsize=10)
+    counts = f"{int(n.min())}" if n.min() == n.max() else f"{int(n.min())}–{int(n.max())}"
+    ax.set_title(f"{da.name} ({name}): mean ± {bars}, n = {counts}", fontsize=10)
     if hue is not None:
         ax.legend(fontsize=8, title=_param_label(da, hue), title_fontsize=8)
     ax.grid(alpha=0.3)
@@ -626,7 +634,7 @@ def plot_literature(
         if cond not in used:
             used.append(cond)
         color = f"C{k % 10}"
-        label = "simulation" if by is None else f"{by} = {_fmt(value)}"
+        label = "simulation" if by is None else _fmt(value)
         ax.plot(days, mean, color=color, lw=2, label=label)
         ax.fill_between(days, mean - std, mean + std, color=color, alpha=0.2, lw=0)
     markers = {"normal": "o", "diabetic": "s"}
@@ -647,7 +655,7 @@ def plot_literature(
     ax.set_xlabel("time (days)")
     ax.set_ylabel(f"{da.name}{scale}")
     ax.set_title(f"{da.name} vs literature: simulation mean ± sd", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, title=None if by is None else _param_label(da, by), title_fontsize=8)
     ax.grid(alpha=0.3)
     return ax
 
@@ -655,7 +663,7 @@ def plot_literature(
 def _panels(n: int, width: float = 4.6, height: float = 3.6) -> tuple[Figure, list[Axes]]:
     import matplotlib.pyplot as plt
 
-    cols = min(n, 3)
+    cols = 2 if n == 4 else min(n, 3)
     rows = -(-n // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows),
                              layout="constrained", squeeze=False)
@@ -771,7 +779,9 @@ class SkibidyDatasetAccessor:
         """``status == 1`` per run (None without a status)."""
         return good_runs(self._obj)
 
-    def outcome(self, metric: str, measure: str = "final", *, good_only: bool = True) -> xr.DataArray:
+    def outcome(
+        self, metric: str, measure: str = "final", *, good_only: bool = True
+    ) -> xr.DataArray:
         """Per-run outcome of one metric (see :func:`outcome`)."""
         return outcome(self._metric(metric), measure, good_only=good_only)
 
@@ -783,7 +793,9 @@ class SkibidyDatasetAccessor:
         """Mean, sd and n over replicates at each time (see :func:`timecourse`)."""
         return timecourse(self._metric(metric), good_only=good_only)
 
-    def summary(self, metrics: str | Sequence[str] | None = None, measure: str | None = None) -> pd.DataFrame:
+    def summary(
+        self, metrics: str | Sequence[str] | None = None, measure: str | None = None
+    ) -> pd.DataFrame:
         """One row per parameter point, as in summary.csv (see :func:`summary`)."""
         return summary(self._obj, metrics, measure)
 

@@ -45,9 +45,19 @@ def test_notebooks_match_their_source() -> None:
     assert _builder().stale(EXAMPLES) == [], "run: python examples/_build.py"
 
 
+@pytest.fixture()
+def this_python_kernel(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A ``python3`` kernel spec for this interpreter, found before any other of that name."""
+    kernelspec = pytest.importorskip("ipykernel.kernelspec")
+    root = tmp_path_factory.mktemp("jupyter")
+    kernelspec.write_kernel_spec(root / "kernels" / "python3")
+    monkeypatch.setenv("JUPYTER_PATH", str(root))
+    return "python3"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes_and_draws(path: Path, tmp_path: Path) -> None:
+def test_notebook_executes_and_draws(path: Path, tmp_path: Path, this_python_kernel: str) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     before = sorted(p.name for p in EXAMPLES.iterdir())
@@ -55,7 +65,8 @@ def test_notebook_executes_and_draws(path: Path, tmp_path: Path) -> None:
     shutil.copy(path, copy)
     nb = nbformat.read(copy, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb, timeout=300, kernel_name=this_python_kernel,
+        resources={"metadata": {"path": str(tmp_path)}},  # the kernel's working directory
     )
     client.execute()  # raises CellExecutionError, with the traceback, if a cell fails
     outputs = [o for cell in nb.cells for o in cell.get("outputs", [])]
