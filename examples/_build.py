@@ -377,12 +377,21 @@ def write(directory: Path = HERE) -> list[Path]:
     return paths
 
 
+def _content(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
+    """What a reader sees: each cell's kind, source and tags (not nbformat's formatting)."""
+    return [
+        (c.cell_type, c.source, tuple(c.get("metadata", {}).get("tags", ()))) for c in nb.cells
+    ]
+
+
 def stale(directory: Path = HERE) -> list[str]:
-    """Names of notebooks whose committed file differs from this source."""
+    """Names of notebooks whose committed cells differ from this source."""
     out = []
     for name, cells in NOTEBOOKS.items():
         path = directory / f"{name}.ipynb"
-        if not path.is_file() or path.read_text(encoding="utf-8") != text(build(name, cells)):
+        if not path.is_file() or _content(nbformat.read(path, as_version=4)) != _content(
+            build(name, cells)
+        ):
             out.append(name)
     return out
 
