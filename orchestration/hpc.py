@@ -12,7 +12,8 @@ inferred when absent (``"address"`` when ``scheduler`` is set, else ``"local"``)
     memory = "16GiB"         # memory per job
     walltime = "01:00:00"    # per job; [D-]HH:MM:SS
     jobs = 4                 # how many jobs to submit
-    # optional: processes, interface, job_extra, python, local_directory, worker_lifetime
+    # optional: processes, interface, job_extra, python, local_directory, worker_lifetime,
+    #           tls (default true), shared_directory
 
     [cluster]
     scheduler = "tls://scheduler.example.org:8786"
@@ -51,6 +52,7 @@ _TLS_KEYS = frozenset({"tls_ca_file", "tls_cert", "tls_key"})
 _SLURM_KEYS = frozenset({
     "queue", "account", "cores", "memory", "walltime", "jobs", "processes",
     "interface", "job_extra", "python", "local_directory", "worker_lifetime",
+    "tls", "shared_directory",
 })
 _KEYS: dict[str, frozenset[str]] = {
     "local": frozenset({"kind", "workers", "timeout"}),
@@ -89,6 +91,12 @@ class ClusterTable:
         the worker scratch directory, and a worker lifetime shorter than the
         wall time (e.g. ``"55m"``) so workers retire cleanly before SLURM kills
         them.
+    tls, shared_directory
+        ``slurm``: whether the scheduler (which runs on the login node, where
+        other users can reach its port) speaks TLS with a throw-away
+        certificate, on by default; and the directory, on a file system the
+        compute nodes share, where the workers' copy of that certificate is
+        written readable only by you (default: the current directory).
     """
 
     kind: str
@@ -110,6 +118,8 @@ class ClusterTable:
     python: str | None = None
     local_directory: str | None = None
     worker_lifetime: str | None = None
+    tls: bool | None = None
+    shared_directory: str | None = None
 
 
 def parse_cluster_table(
@@ -176,6 +186,7 @@ def parse_cluster_table(
     if kind == "address":
         _check_address(values)
     if kind == "slurm":
+        values.setdefault("tls", True)
         processes = values.setdefault("processes", values["cores"])
         if processes > values["cores"]:
             raise ConfigError(
@@ -193,6 +204,10 @@ def _check(key: str, value: Any, base_dir: str | Path | None) -> Any:
     if key in ("workers", "cores", "jobs", "processes"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"[cluster] {key} must be a whole number >= 1, not {value!r}")
+        return value
+    if key == "tls":
+        if not isinstance(value, bool):
+            raise ConfigError(f"[cluster] tls must be true or false, not {value!r}")
         return value
     if key == "job_extra":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -297,6 +312,16 @@ def slurm_cluster(table: ClusterTable, **options: Any) -> "SLURMCluster":
         kwargs["job_extra_directives"] = list(table.job_extra)
     if table.worker_lifetime:
         kwargs["worker_extra_args"] = ["--lifetime", table.worker_lifetime, "--lifetime-stagger", "2m"]
+    if table.tls is not False:
+        try:
+            import cryptography  # noqa: F401  (Security.temporary needs it)
+        except ImportError as exc:
+            raise SkibidyError(
+                f"[cluster] tls = true needs the 'cryptography' package: {_INSTALL_HPC} "
+                "(or set tls = false on a login node that only you can reach)"
+            ) from exc
+        kwargs["security"] = True
+        kwargs["shared_temp_directory"] = str(Path(table.shared_directory or ".").expanduser().resolve())
     kwargs.update(options)
     return SLURMCluster(**kwargs)
 

@@ -81,6 +81,7 @@ def tls_cluster(
 
 @pytest.fixture(scope="session")
 def tiny_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny sweep config (:data:`sweeps.TINY_SWEEP`) written to a temporary file."""
     return write_tiny_sweep(tmp_path_factory.mktemp("config"))
 
 

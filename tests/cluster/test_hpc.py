@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,10 @@ SLURM: dict[str, Any] = {
 }
 
 
-def test_slurm_table_defaults_to_one_single_threaded_worker_per_core() -> None:
+def test_slurm_table_defaults_to_one_single_threaded_worker_per_core_and_tls() -> None:
     table = parse_cluster_table(SLURM)
     assert table.kind == "slurm" and table.processes == 4 and table.jobs == 3
+    assert table.tls is True
 
 
 def test_kind_is_inferred_from_the_batch_systems_own_keys() -> None:
@@ -43,6 +46,7 @@ def test_kind_is_inferred_from_the_batch_systems_own_keys() -> None:
         ({"processes": 8}, r"processes = 8 exceeds cores = 4"),
         ({"job_extra": "--exclusive"}, r"job_extra must be a list of strings"),
         ({"worker_lifetime": "soon"}, r"worker_lifetime = 'soon' is not a duration"),
+        ({"tls": "yes"}, r"tls must be true or false"),
     ],
 )
 def test_bad_slurm_tables_say_what_to_write(change: dict[str, Any], message: str) -> None:
@@ -83,23 +87,36 @@ def test_slurm_cluster_needs_a_slurm_table() -> None:
         slurm_cluster(ClusterTable(kind="local"))
 
 
-def test_job_script_carries_the_table_without_submitting() -> None:
+def test_job_script_carries_the_table_without_submitting(tmp_path: Path) -> None:
     pytest.importorskip("dask_jobqueue")
     table = parse_cluster_table({
         **SLURM, "job_extra": ["--exclusive"], "python": "/opt/env/bin/python",
-        "worker_lifetime": "85m",
+        "worker_lifetime": "85m", "shared_directory": str(tmp_path),
     })
     cluster = slurm_cluster(
-        table, scheduler_options={"host": "127.0.0.1", "dashboard_address": None}
+        table, scheduler_options={"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
     )
     try:
         script = cluster.job_script()
         assert cluster.workers == {}  # nothing was submitted
+        assert cluster.scheduler_address.startswith("tls://")
+        key = re.search(r"--tls-key (\S+)", script)[1]
+        assert Path(key).parent == tmp_path and stat.S_IMODE(Path(key).stat().st_mode) == 0o600
     finally:
         cluster.close()
     for directive in ("#SBATCH -p short", "#SBATCH -A wounds", "#SBATCH --cpus-per-task=4",
                       "#SBATCH -t 01:30:00", "#SBATCH --exclusive", "#SBATCH --mem=8G"):
         assert directive in script
-    assert "/opt/env/bin/python -m distributed.cli.dask_worker" in script
+    assert "/opt/env/bin/python -m distributed.cli.dask_worker tls://127.0.0.1:" in script
     assert "--nworkers 4" in script and "--nthreads 1" in script
     assert "--lifetime 85m" in script
+
+
+def test_tls_can_be_turned_off(tmp_path: Path) -> None:
+    pytest.importorskip("dask_jobqueue")
+    table = parse_cluster_table({**SLURM, "tls": False})
+    cluster = slurm_cluster(table, scheduler_options={"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"})
+    try:
+        assert cluster.scheduler_address.startswith("tcp://") and "--tls" not in cluster.job_script()
+    finally:
+        cluster.close()

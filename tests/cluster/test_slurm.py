@@ -3,13 +3,15 @@
 There is no SLURM here, so two tiny scripts take the place of its commands:
 ``sbatch`` runs the job script that dask-jobqueue wrote at once, in its own
 session, and ``scancel`` ends that session. Everything else is the real path:
-the sweep config's table, dask-jobqueue's job script and its worker command,
-and the cube, which must equal the LocalCluster's.
+the sweep config's table, dask-jobqueue's job script and its worker command
+with the throw-away TLS certificate, and the cube, which must equal the
+LocalCluster's.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -53,6 +55,8 @@ interface = "lo"
 def fake_slurm(tmp_path: Path) -> Iterator[dict[str, str]]:
     """PATH and settings that make ``sbatch``/``scancel`` the stand-ins; ends leftover jobs."""
     pytest.importorskip("dask_jobqueue")
+    if shutil.which("setsid") is None:
+        pytest.skip("the stand-in sbatch needs setsid (util-linux)")
     bin_dir, jobs = tmp_path / "bin", tmp_path / "jobs"
     bin_dir.mkdir()
     jobs.mkdir()
@@ -81,14 +85,18 @@ def test_slurm_table_sweep_submits_jobs_and_equals_the_local_cluster(
     from orchestration import open_results
 
     config = tmp_path / "slurm_sweep.toml"
-    config.write_text(TINY_SWEEP + SLURM_TABLE)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    config.write_text(TINY_SWEEP + SLURM_TABLE + f'shared_directory = "{shared}"\n')
     proc, _ = run_sweep_cli(config, tmp_path / "slurm", env=fake_slurm)
-    assert "SLURM cluster, 1 job(s) of 2 worker(s)" in proc.stderr + proc.stdout
+    assert "SLURM cluster, 1 job(s) of 2 worker(s)" in proc.stderr
+    assert "scheduler tls://127.0.0.1:" in proc.stderr  # TLS by default on a login node
 
     (script,) = Path(fake_slurm["SKIBIDY_FAKE_SLURM_DIR"]).glob("*.sh")
     text = script.read_text()
     assert "#SBATCH -p short" in text and "#SBATCH -t 00:10:00" in text
     assert "--nworkers 2" in text and "--nthreads 1" in text
+    assert f"--tls-key {shared}/" in text
 
     assert_same_cube(open_results(tmp_path / "slurm"), open_results(local_cube))
     (pid_file,) = script.parent.glob("*.pid")

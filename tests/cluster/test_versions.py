@@ -24,7 +24,7 @@ def client() -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
     ) as cluster, Client(cluster) as client:
         yield client
 
