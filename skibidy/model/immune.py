@@ -89,8 +89,8 @@ def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
     s.immune_speed = cfg["skin.immune.migration_speed"]
     s.effero_on = cfg["skin.immune.efferocytosis_enabled"]
     s.effero_radius = cfg["skin.immune.efferocytosis_radius"]
-    # the engulfment age uses the non-diabetic lifespan (reference behaviour)
-    s.effero_age = cfg["skin.immune.efferocytosis_age_fraction"] * cfg["skin.immune.neutrophil_lifespan_h"]
+    # neutrophils become engulfable at this fraction of their own (diabetic: prolonged) lifespan
+    s.effero_age = cfg["skin.immune.efferocytosis_age_fraction"] * s.neu_lifespan
     s.effero_accept = d("skin.diabetic.efferocytosis_factor")
     s.chemotaxis = cfg["skin.immune.chemotaxis_enabled"]
     s.chemo_scale = cfg["skin.immune.chemotaxis_speed_scale"]
