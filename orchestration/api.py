@@ -152,6 +152,7 @@ def run_spec(
     progress: bool = True,
     quiet: bool = False,
     validate: bool = False,
+    runs_per_task: int | None = None,
 ) -> Outcome:
     """Run (or continue) a planned spec into ``directory`` and write its products.
 
@@ -160,15 +161,23 @@ def run_spec(
     if client is None:
         client = _cluster.active_client()
     if client is not None:
-        report = _execute_into(spec, directory, resuming, client, retries, retry_failed, progress)
+        report = _execute_into(
+            spec, directory, resuming, client, retries, retry_failed, progress, runs_per_task
+        )
     else:
         choice = choice or _cluster.choose(config_cluster=dict(spec.cluster))
         with _cluster.connect(choice, quiet=quiet) as new_client:
             report = _execute_into(
-                spec, directory, resuming, new_client, retries, retry_failed, progress
+                spec, directory, resuming, new_client, retries, retry_failed, progress,
+                runs_per_task,
             )
     outcome = Outcome(directory, report, resuming)
-    outcome.summary, outcome.files = analyze(directory, raw=raw, validate=validate)
+    import dask
+
+    # The cube is on this machine's disk: reduce it here, not on the (maybe remote) workers
+    # of a client that is still active, e.g. in a notebook.
+    with dask.config.set(scheduler="threads"):
+        outcome.summary, outcome.files = analyze(directory, raw=raw, validate=validate)
     return outcome
 
 
@@ -180,6 +189,7 @@ def _execute_into(
     retries: int,
     retry_failed: bool,
     progress: bool,
+    runs_per_task: int | None = None,
 ) -> ExecutionReport:
     if not resuming:
         directory.mkdir(parents=True, exist_ok=True)
@@ -189,7 +199,9 @@ def _execute_into(
         ResultStore.create(directory, spec, scheduler=scheduler)
     store = ResultStore(directory)
     todo = store.pending(retry_failed=retry_failed)
-    return execute(client, store, todo, retries=retries, progress=progress)
+    return execute(
+        client, store, todo, retries=retries, progress=progress, runs_per_task=runs_per_task
+    )
 
 
 def analyze(

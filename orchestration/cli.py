@@ -58,6 +58,10 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         help="fix a parameter for every run, e.g. --set skin.duration_days=5 (repeatable)",
     )
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--runs-per-task", type=_positive_int, default=None, metavar="K",
+        help="runs sent to a worker together, for very short runs (default 1, or the config's)",
+    )
     from orchestration.security import add_tls_arguments
 
     add_tls_arguments(p)
@@ -119,6 +123,8 @@ def _check_common(args: argparse.Namespace) -> None:
         raise SkibidyError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.timeout is not None and args.timeout <= 0:
         raise SkibidyError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.runs_per_task is not None and args.runs_per_task < 1:
+        raise SkibidyError(f"--runs-per-task must be at least 1, got {args.runs_per_task}")
     if args.retry_failed and not args.resume:
         raise SkibidyError("--retry-failed needs --resume DIR (the run whose failures to retry)")
 
@@ -184,7 +190,7 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     try:
         outcome = run_spec(
             spec, directory, resuming, choice=choice, retries=args.retries,
-            retry_failed=args.retry_failed, raw=not args.no_raw,
+            retry_failed=args.retry_failed, raw=not args.no_raw, runs_per_task=args.runs_per_task,
             progress=not args.no_progress, validate=validate,
         )
     except Interrupted as exc:

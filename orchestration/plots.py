@@ -33,6 +33,14 @@ def _label(v: Any) -> str:
     return f"{v:g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
+def _unit(measure: str) -> str:
+    if measure.startswith("time_to"):
+        return "hours"
+    if measure == "auc":
+        return "value × hours"
+    return measure
+
+
 def plot_sweep(summary: pd.DataFrame, param: str, metrics: Sequence[str], measure: str, path: Path) -> Path:
     """Mean +- std of each outcome against one parameter, one panel per outcome."""
     n = len(metrics)
@@ -47,13 +55,18 @@ def plot_sweep(summary: pd.DataFrame, param: str, metrics: Sequence[str], measur
         ax.errorbar(x, summary[m], yerr=summary[f"{m}_std"], marker="o", capsize=4, lw=1.5)
         ax.set_title(f"{m} ({measure})", fontsize=10)
         ax.set_xlabel(param, fontsize=9)
+        ax.set_ylabel(_unit(measure), fontsize=9)
+        if summary[m].isna().all():
+            ax.text(0.5, 0.5, "undefined for every run\n(e.g. threshold never reached)",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=9, color="0.4")
         if not numeric:
             ax.set_xticks(x, [_label(v) for v in xs])
         ax.grid(alpha=0.3)
     for ax in axes[n:]:
         ax.set_visible(False)
-    fig.suptitle(f"mean ± std over replicates (n = {int(summary['n_runs'].min())}"
-                 f"–{int(summary['n_runs'].max())} runs per point)", fontsize=10)
+    lo, hi = int(summary["n_runs"].min()), int(summary["n_runs"].max())
+    n_text = f"{lo}" if lo == hi else f"{lo}–{hi}"
+    fig.suptitle(f"mean ± std over replicates ({n_text} good runs per point)", fontsize=10)
     fig.savefig(path, dpi=110)
     return path
 
@@ -154,4 +167,6 @@ def plot_all(summary: pd.DataFrame, params: Sequence[str], metrics: Sequence[str
         made.append(plot_heatmap(summary, params, metrics, measure, directory / "heatmap.png"))
     elif len(params) >= 3:
         made.append(plot_facets(summary, params, metrics[0], measure, directory / "facets.png"))
+        for m in metrics[1:]:
+            made.append(plot_facets(summary, params, m, measure, directory / f"facets_{m}.png"))
     return made

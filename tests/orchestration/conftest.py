@@ -63,6 +63,7 @@ SMALL_SWEEP = f"""
 
     [sweep.set]
     "skin.duration_days" = {SHORT}
+    "skin.metrics_interval_h" = 1.0
 
     [outcomes]
     primary = "wound_closure_pct"

@@ -125,7 +125,7 @@ def test_cli_sweep_and_analyze(cluster, capsys, tmp_path: Path) -> None:
     lines = capsys.readouterr().out.strip().splitlines()
     assert code == 0 and lines[-1] == f"Results: {out}"
     (out / "summary.csv").unlink()
-    assert main(["analyze", str(out), "--validate"]) == 0
+    assert main(["analyze", str(out)]) == 0
     assert (out / "summary.csv").exists()
     assert capsys.readouterr().out.strip().splitlines()[-1] == f"Results: {out}"
 
@@ -146,7 +146,7 @@ def test_cli_same_out_dir_continues_not_overwrites(cluster, capsys, tmp_path: Pa
 @pytest.mark.cluster
 def test_cli_batch(cluster, capsys, tmp_path: Path) -> None:
     out = tmp_path / "b"
-    code = main(["batch", "-n", "2", "--set", "skin.duration_days=0.25", "--out", str(out),
+    code = main(["batch", "-n", "2", "--set", "skin.duration_days=0.25", "--set", "skin.metrics_interval_h=1", "--out", str(out),
                  "--scheduler", cluster.scheduler_address, "--no-progress", "--validate"])
     assert code == 0, capsys.readouterr().err
     for name in ("metrics.csv", "consensus.csv", "raw/run_001.csv", "config.toml"):

@@ -158,3 +158,38 @@ def test_resumed_config_must_match(cluster, reference, write_config, tmp_path: P
     other = write_config(SMALL_SWEEP.replace("runs_per_value = 2", "runs_per_value = 3"), "other.toml")
     assert main(["sweep", str(other), "--resume", str(out), "--no-progress"]) == 2
     assert "different sweep" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_killed_worker_is_retried_then_recorded_as_lost(write_config, tmp_path: Path, monkeypatch) -> None:
+    """A run that crashes its worker every time: KilledWorker is retried, then the run is
+    recorded as lost while every other run completes (allowed-failures = 0 makes each crash
+    a KilledWorker at once)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    cfg = write_config(SMALL_SWEEP)
+    monkeypatch.setenv("SKIBIDY_FAULT_EXIT_RUNS", "5")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=50) as lc, Client(lc) as c:
+            ds = orchestration.run_sweep(cfg, tmp_path / "o", client=c, progress=False)
+    status = ds.status.values.reshape(-1)
+    assert status[5] == 3 and (np.delete(status, 5) == STATUS_OK).all()
+    failures = pd.read_csv(tmp_path / "o" / "failures.csv")
+    assert failures["status"].tolist() == ["lost"] and "KilledWorker" in failures["error"][0]
+
+
+def test_batch_resume_and_runs_per_task(cluster, tmp_path: Path, monkeypatch, capsys) -> None:
+    out = tmp_path / "b"
+    args = ["batch", "-n", "5", "--set", "skin.duration_days=0.25", "--out", str(out),
+            "--scheduler", cluster.scheduler_address, "--no-progress", "--runs-per-task", "2"]
+    monkeypatch.setenv("SKIBIDY_FAULT_RUNS", "2")
+    assert main(args) == 1
+    assert "skibidy batch --resume" in capsys.readouterr().out
+    monkeypatch.delenv("SKIBIDY_FAULT_RUNS")
+    assert main(["batch", "--resume", str(out), "--retry-failed", "--scheduler",
+                 cluster.scheduler_address, "--no-progress"]) == 0
+    ref = tmp_path / "ref"
+    assert main(args[:5] + ["--out", str(ref)] + args[7:]) == 0
+    assert_cubes_identical(orchestration.open_results(out), orchestration.open_results(ref))

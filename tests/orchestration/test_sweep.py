@@ -29,28 +29,50 @@ def test_sweep_builds_a_labelled_cube(client, write_config, tmp_path: Path) -> N
         assert (tmp_path / "out" / name).exists(), name
 
 
+def _direct(table: pd.DataFrame, column: str, measure: str) -> float:
+    """The seed's definitions, applied to one run's own table."""
+    y, t = table[column].to_numpy(), table["time_h"].to_numpy()
+    if measure == "final":
+        return float(y[-1])
+    if measure == "peak":
+        return float(y.max())
+    if measure == "auc":
+        return float(np.trapezoid(y, t))
+    threshold = float(measure.removeprefix("time_to_"))
+    hit = np.flatnonzero(y >= threshold)
+    return float(t[hit[0]]) if hit.size else float("nan")
+
+
 def test_summary_equals_direct_computation_from_raw_tables(client, write_config, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from orchestration.products import summary_table
+    from orchestration.spec import Outcomes
+    from orchestration.store import stored_spec
+
     out = tmp_path / "out"
-    text = SMALL_SWEEP.replace('measure = "peak"', 'measure = "auc"')
-    orchestration.run_sweep(write_config(text), out, progress=False)
-    summary = pd.read_csv(out / "summary.csv")
-    rows = []
-    for f in sorted((out / "raw").glob("pt*.csv")):
-        table = pd.read_csv(f)
-        point = int(f.name[2:5])
-        rows.append(
-            {
-                "point": point,
-                "wound_closure_pct": np.trapezoid(table["wound_closure_pct"], table["time_h"]),
-                "mean_infl_wound": np.trapezoid(table["mean_infl_wound"], table["time_h"]),
-            }
-        )
-    direct = pd.DataFrame(rows).groupby("point")
-    for metric in ("wound_closure_pct", "mean_infl_wound"):
-        np.testing.assert_allclose(summary[metric], direct[metric].mean(), rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(summary[f"{metric}_std"], direct[metric].std(ddof=1), rtol=1e-9, atol=1e-12)
-    assert summary["n_runs"].tolist() == direct.size().tolist()
-    assert list(summary.columns[:3]) == ["skin.immune.cytokine_rate", "skin.scar.collagen_threshold", "n_runs"]
+    ds = orchestration.run_sweep(write_config(SMALL_SWEEP), out, progress=False)
+    tables = {f.name: pd.read_csv(f) for f in sorted((out / "raw").glob("pt*.csv"))}
+    assert len(tables) == 8
+    metrics = ("wound_closure_pct", "mean_infl_wound")
+    closure = np.concatenate([t["wound_closure_pct"].to_numpy() for t in tables.values()])
+    threshold = float(np.median(closure))  # reached by some runs, not by others
+    for measure in ("final", "peak", "auc", f"time_to_{threshold!r}"):
+        spec = replace(stored_spec(out), outcomes=Outcomes(metrics[0], metrics[1:], measure))
+        summary = summary_table(ds, spec)
+        rows = [
+            {"point": int(name[2:5]), **{m: _direct(t, m, measure) for m in metrics}}
+            for name, t in tables.items()
+        ]
+        direct = pd.DataFrame(rows).groupby("point")
+        for m in metrics:
+            np.testing.assert_allclose(summary[m], direct[m].mean(), rtol=1e-12, atol=1e-12, err_msg=measure)
+            np.testing.assert_allclose(summary[f"{m}_std"], direct[m].std(ddof=1), rtol=1e-9, atol=1e-12, err_msg=measure)
+            assert summary[f"{m}_n"].tolist() == direct[m].count().tolist()
+        assert summary["n_runs"].tolist() == direct.size().tolist()
+    on_disk = pd.read_csv(out / "summary.csv")
+    assert list(on_disk.columns[:3]) == ["skin.immune.cytokine_rate", "skin.scar.collagen_threshold", "n_runs"]
+    assert "wound_closure_pct_std" in on_disk.columns
 
 
 def test_one_and_two_workers_give_bit_identical_cubes(client, write_config, tmp_path: Path) -> None:
@@ -65,7 +87,7 @@ def test_one_and_two_workers_give_bit_identical_cubes(client, write_config, tmp_
 
 
 def test_batch_writes_consensus_files(client, tmp_path: Path) -> None:
-    ds = orchestration.run_batch(3, overrides={"skin.duration_days": SHORT}, out=tmp_path / "b", progress=False)
+    ds = orchestration.run_batch(3, overrides={"skin.duration_days": SHORT, "skin.metrics_interval_h": 1.0}, out=tmp_path / "b", progress=False)
     assert ds.wound_closure_pct.dims == ("replicate", "time")
     for name in ("metrics.csv", "consensus.csv", "summary.csv", "raw/run_000.csv", "raw/run_002.csv"):
         assert (tmp_path / "b" / name).exists(), name
@@ -82,6 +104,8 @@ def test_runs_of_different_lengths_share_a_padded_time_axis(client, write_config
         runs_per_value = 1
         param = "skin.duration_days"
         values = [0.25, 0.5]
+        [sweep.set]
+        "skin.metrics_interval_h" = 2.0
         [outcomes]
         measure = "final"
         """
@@ -110,6 +134,7 @@ def test_three_axes_with_strings_and_bools(client, write_config, tmp_path: Path)
         values = [0.001]
         [sweep.set]
         "skin.duration_days" = {SHORT}
+        "skin.metrics_interval_h" = 2.0
         """
     )
     ds = orchestration.run_sweep(cfg, tmp_path / "o", progress=False)
