@@ -37,6 +37,8 @@ import xarray as xr
 
 from orchestration.outcomes import measure as _measure
 from orchestration.outcomes import replicate_stats
+from orchestration.store import STATUS_OK
+from skibidy.errors import SkibidyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -58,7 +60,6 @@ __all__ = [
     "SkibidyDataArrayAccessor",
 ]
 
-STATUS_OK = 1
 _RUN_DIMS = ("replicate", "time")
 
 #: metric -> (literature curve, normalisation) used when no mapping comes from the simulator
@@ -70,9 +71,7 @@ _LITERATURE_FALLBACK: dict[str, tuple[str, str]] = {
 # -- small helpers --------------------------------------------------------------------------
 
 
-def _error(message: str) -> Exception:
-    from skibidy.errors import SkibidyError
-
+def _error(message: str) -> SkibidyError:
     return SkibidyError(message)
 
 
