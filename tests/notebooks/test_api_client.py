@@ -56,3 +56,16 @@ def test_run_batch_uses_the_active_client(active_client: Any, tmp_path: Path) ->
     ds = orchestration.run_batch(2, overrides={"skin.duration_days": 0.25}, out=tmp_path / "b", raw=False)
     assert ds.attrs["scheduler"] == active_client.scheduler.address
     assert dict(ds.sizes)["replicate"] == 2
+
+
+def test_only_the_runs_go_to_the_cluster(active_client: Any, tmp_path: Path) -> None:
+    """The summary is computed here: remote workers may not see the results directory."""
+    from distributed import get_task_stream
+
+    config = tmp_path / "tiny.toml"
+    config.write_text(SWEEP)
+    with get_task_stream(active_client) as stream:
+        ds = orchestration.run_sweep(config, tmp_path / "out", raw=False, progress=False)
+    prefix = ds.attrs["spec_hash"][:12]
+    keys = [t["key"][0] if isinstance(t["key"], tuple) else t["key"] for t in stream.data]
+    assert keys and all(str(k).startswith(prefix) for k in keys), keys
