@@ -71,7 +71,7 @@ plt.rcParams["figure.dpi"] = 90"""),
 DAYS = 4            # simulated days per run
 REPLICATES = 3      # seeded runs per parameter point
 WORKERS = 2         # worker processes of the local Dask cluster
-RESULTS = Path("results/explore_sweep")""", ("parameters",)),
+RESULTS = Path(f"results/explore_sweep_{DAYS}d_{REPLICATES}r")  # one directory per setting""", ("parameters",)),
     ("markdown", """\
 ## 1. Run the sweep (or pick up where it stopped)
 
@@ -80,7 +80,8 @@ parameters with three values each, `REPLICATES` runs per point: 27 runs.
 
 `run_sweep` starts a local Dask cluster (or uses the `distributed.Client` you already have),
 shows a progress bar and returns the cube. If `RESULTS` already holds this very sweep, it
-only runs what is missing, so re-running this cell costs almost nothing."""),
+only runs what is missing, so re-running this cell costs little; a directory that holds a
+different sweep is refused rather than overwritten."""),
     ("code", """\
 SWEEP = f'''
 [sweep]
@@ -237,7 +238,7 @@ plt.rcParams["figure.dpi"] = 90"""),
 DAYS = 5            # simulated days per run
 REPLICATES = 3      # seeded runs per skin type
 WORKERS = 2         # worker processes
-RESULTS = Path("results/skin_types")""", ("parameters",)),
+RESULTS = Path(f"results/skin_types_{DAYS}d_{REPLICATES}r")  # one directory per setting""", ("parameters",)),
     ("markdown", """\
 ## A cluster for this notebook
 
@@ -327,9 +328,9 @@ ds.skibidy.validate()[["skin", "condition", "closure_rmse", "inflammation_rmse_p
 `run_batch` runs one configuration many times (here aged *and* diabetic skin). It also
 uses the active client; its cube has only `replicate` and `time`."""),
     ("code", """\
-batch = run_batch(REPLICATES, skin="aged_diabetic", out=RESULTS.with_name("aged_diabetic"),
+batch = run_batch(REPLICATES, skin="aged_diabetic",
                   overrides={"skin.duration_days": DAYS, "skin.metrics_interval_h": 4.0},
-                  raw=False)
+                  out=RESULTS.with_name(RESULTS.name + "_aged_diabetic"), raw=False)
 ax = batch.skibidy.plot_literature("wound_closure_pct", condition="diabetic")"""),
     ("code", """\
 client.close()
