@@ -36,6 +36,7 @@ import traceback
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -298,9 +299,17 @@ def execute(
     max_lost_attempts = 1 + max(2, int(retries))
     attempts_lost: dict[int, int] = {}
 
+    # the client's hot path: seeds come from the cube (computed once at creation), and a
+    # point's (skin, preset, overrides) is resolved once for all its replicates
+    seeds = store.seeds()
+
+    @lru_cache(maxsize=1024)
+    def resolved(point: int) -> tuple[str, str, dict[str, Any]]:
+        return resolve_point(spec, grid.point(point * spec.runs_per_value))
+
     def payload(r: int, attempt: int) -> tuple[int, str, str, dict[str, Any], int, int]:
-        skin, preset, ov = resolve_point(spec, grid.point(r))
-        return (int(r), skin, preset, ov, grid.seed(r), attempt)
+        skin, preset, ov = resolved(grid.point_index(r))
+        return (int(r), skin, preset, ov, int(seeds[r]), attempt)
 
     pending_groups: deque[list[tuple[int, int]]] = deque()  # retries go first
     fresh = iter(range(0, len(todo), rpt))

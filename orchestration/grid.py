@@ -55,12 +55,15 @@ def run_seed(root: int, point: dict[str, Any], replicate: int, seeding: str = "i
     >>> run_seed(0, {"a": 1.0}, 0) != run_seed(0, {"a": 1.0}, 1)
     True
     """
-    key: tuple[int, ...] = (int(replicate),)
-    if seeding != "common":
-        key = key + point_hash_words(point)
-    ss = np.random.SeedSequence(int(root), spawn_key=key)
+    words = () if seeding == "common" else point_hash_words(point)
+    return _seed_of(int(root), int(replicate), words)
+
+
+def _seed_of(root: int, replicate: int, words: tuple[int, ...]) -> int:
+    """The seed for ``spawn_key = (replicate, *words)`` (the core of :func:`run_seed`)."""
+    ss = np.random.SeedSequence(root, spawn_key=(replicate, *words))
     # 63 bits: a non-negative int64 that any RNG constructor accepts.
-    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    return int(ss.generate_state(1, np.uint64)[0]) >> 1
 
 
 @dataclass(frozen=True)
@@ -115,10 +118,15 @@ class Grid:
         return run_seed(self.spec.seed, self.point(r), self.replicate(r), self.spec.seeding)
 
     def seeds(self) -> np.ndarray:
-        """All seeds as a uint64 array of :attr:`shape` (computed per point, cheap)."""
+        """All seeds as a uint64 array of :attr:`shape` (the point hash once per point)."""
         out = np.empty(self.size, dtype=np.uint64)
-        for r in range(self.size):
-            out[r] = self.seed(r)
+        reps = self.spec.runs_per_value
+        root = int(self.spec.seed)
+        common = self.spec.seeding == "common"
+        for p, (_, point) in enumerate(self.iter_points()):
+            words = () if common else point_hash_words(point)
+            for rep in range(reps):
+                out[p * reps + rep] = _seed_of(root, rep, words)
         return out.reshape(self.shape)
 
     def config(self, r: int) -> Any:
