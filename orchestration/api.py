@@ -246,8 +246,15 @@ def analyze(
     return summary, files
 
 
-def _condition(skin: str) -> str:
-    return "diabetic" if "diabetic" in skin else "normal"
+def _condition(spec: SweepSpec, point: Mapping[str, Any]) -> str:
+    """``diabetic`` when the run's config has diabetic mode on, else ``normal``."""
+    from skibidy import load_config
+
+    from orchestration.spec import resolve_point
+
+    skin, preset, ov = resolve_point(spec, point)
+    config = load_config(skin=skin, preset=preset, overrides=ov)
+    return "diabetic" if config.get("skin.diabetic.mode", False) else "normal"
 
 
 def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[Path]:
@@ -261,7 +268,7 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
     made: list[Path] = []
     if not spec.axes:
         mean = mean_curve(ds)
-        cond = _condition(spec.skin)
+        cond = _condition(spec, {})
         rep = skibidy.validate(mean, condition=cond)
         out = directory / "validation.json"
         out.write_text(json.dumps({"condition": cond, **_plain(rep.to_dict())}, indent=2, default=str))
@@ -277,7 +284,7 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
         if not len(mean):
             continue
         point = {a.param: a.values[i] for a, i in zip(spec.axes, idx)}
-        cond = _condition(str(point.get("skin", spec.skin)))
+        cond = _condition(spec, point)
         rep = skibidy.validate(mean, condition=cond)
         reports.append({"point": point, "condition": cond, **_plain(rep.to_dict())})
         png = vdir / f"pt{flat:03d}.png"

@@ -368,12 +368,13 @@ def execute(
                     _, group = in_flight.pop(fut.key)
                     finished = _collect(fut, group)
                     del fut
+                    n_final = 0
                     for r, attempt, block, error, seconds in finished:
                         report.sim_seconds += seconds
                         if block is not None:
                             writer.add(r, block, STATUS_OK)
                             report.ok += 1
-                            bar.update(1)
+                            n_final += 1
                         elif error.startswith("LOST:"):
                             n = attempts_lost.get(r, 0) + 1
                             attempts_lost[r] = n
@@ -384,7 +385,7 @@ def execute(
                                 writer.add(r, None, STATUS_LOST)
                                 record_failure(r, STATUS_LOST, error[5:], attempt + 1)
                                 report.lost += 1
-                                bar.update(1)
+                                n_final += 1
                         elif attempt + 1 < max_error_attempts:
                             report.retried += 1
                             pending_groups.append([(r, attempt + 1)])
@@ -392,11 +393,12 @@ def execute(
                             writer.add(r, None, STATUS_ERROR)
                             record_failure(r, STATUS_ERROR, error, attempt + 1)
                             report.errors += 1
-                            bar.update(1)
+                            n_final += 1
                     bar.set_postfix_str(
                         f"ok={already + report.ok} failed={report.errors + report.lost}",
                         refresh=False,
                     )
+                    bar.update(n_final)
                     while len(in_flight) < window:
                         group = next_group()
                         if group is None:

@@ -38,7 +38,7 @@ def _unit(measure: str) -> str:
         return "hours"
     if measure == "auc":
         return "value × hours"
-    return measure
+    return ""
 
 
 def plot_sweep(summary: pd.DataFrame, param: str, metrics: Sequence[str], measure: str, path: Path) -> Path:
