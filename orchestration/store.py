@@ -139,16 +139,31 @@ class ResultStore:
     # -- creation ------------------------------------------------------------------------
     @classmethod
     def create(
-        cls, directory: str | Path, spec: SweepSpec, scheduler: str = ""
+        cls,
+        directory: str | Path,
+        spec: SweepSpec,
+        scheduler: str = "",
+        runs_per_chunk: int = TARGET_RUNS_PER_CHUNK,
     ) -> "ResultStore":
-        """Write the template of the whole cube (metadata, coordinates, empty data)."""
+        """Write the template of the whole cube (metadata, coordinates, empty data).
+
+        Parameters
+        ----------
+        directory : path
+            The results directory (``results.zarr`` is created inside).
+        spec : SweepSpec
+        scheduler : str
+            Scheduler address, for provenance.
+        runs_per_chunk : int
+            Target number of runs per chunk (see :func:`run_chunks`).
+        """
         import dask.array as da
 
         grid = Grid(spec)
         variables = metric_variables()
         time_h = grid.time_h
         shape = grid.shape
-        chunks = run_chunks(shape)
+        chunks = run_chunks(shape, runs_per_chunk)
         dims = grid.dims
         coords: dict[str, Any] = {}
         for a in spec.axes:
