@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -125,7 +126,7 @@ def test_interrupt_and_resume_gives_the_same_cube(cluster, reference, tmp_path: 
     reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
     reader.start()
     deadline = time.monotonic() + 60
-    while "ok=2" not in "".join(progress):  # two runs received by the client, more in flight
+    while not re.search(r"ok=[2-7]\b", "".join(progress)):  # some runs received, more in flight
         assert proc.poll() is None and time.monotonic() < deadline, "".join(progress)
         time.sleep(0.02)
     proc.send_signal(sig)
