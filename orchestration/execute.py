@@ -1,6 +1,7 @@
 """Running the grid on Dask: a bounded window of tasks, retries, failures as data, interrupts.
 
-Runs go out as tasks (``runs_per_task`` runs each) through a sliding window of at most a
+Runs go out as tasks of ``runs_per_task`` runs (by default as many runs as make about
+0.2 s of simulation, judged from the runs so far) through a sliding window of at most a
 few tasks per worker thread, refilled from ``as_completed(...).add()``; the whole grid is
 never mapped at once, so a 10^5-run sweep keeps only the window in flight and only the
 open chunks in memory. Task keys are ``<sweep hash[:12]>-r<first run>-<n>-a<attempt>``.
@@ -54,6 +55,23 @@ from orchestration.store import (
 __all__ = ["execute", "run_task", "ExecutionReport", "Interrupted", "faults_from_env"]
 
 FAILURES_FILE = "failures.jsonl"
+#: automatic batching aims at tasks of about this many seconds of simulation: far above
+#: Dask's per-task cost (~1-5 ms on 2 busy cores), far below a run lost to a dead worker
+TASK_TARGET_S = 0.2
+MAX_RUNS_PER_TASK = 64
+
+
+def auto_runs_per_task(mean_run_s: float) -> int:
+    """Runs per task so that a task simulates about :data:`TASK_TARGET_S` seconds.
+
+    Examples
+    --------
+    >>> auto_runs_per_task(1.5), auto_runs_per_task(0.012), auto_runs_per_task(float("nan"))
+    (1, 16, 1)
+    """
+    if not mean_run_s > 0:
+        return 1
+    return int(min(MAX_RUNS_PER_TASK, max(1, TASK_TARGET_S // mean_run_s)))
 
 
 class Interrupted(Exception):
@@ -258,7 +276,9 @@ def execute(
     window : int, optional
         Tasks in flight at most (default: 3 per worker thread, at least 16).
     runs_per_task : int, optional
-        Runs per task (default: the spec's ``runs_per_task``).
+        Runs per task (default: the spec's ``runs_per_task`` if above 1, else automatic:
+        one run per task until runs have reported their time, then
+        :func:`auto_runs_per_task` of the mean so far). Results do not depend on it.
     progress : bool
         Show a progress bar.
     faults : dict, optional
@@ -281,7 +301,8 @@ def execute(
     already = int(np.count_nonzero(status_before == STATUS_OK))
     report = ExecutionReport(total=grid.size, already_done=already, submitted=len(todo))
     faults = faults_from_env() if faults is None else faults
-    rpt = max(1, int(runs_per_task or spec.runs_per_task))
+    fixed = runs_per_task or (spec.runs_per_task if spec.runs_per_task > 1 else None)
+    rpt = max(1, int(fixed)) if fixed else None  # None: automatic
     if window is None:
         try:
             threads = sum(client.nthreads().values())
@@ -312,16 +333,20 @@ def execute(
         return (int(r), skin, preset, ov, int(seeds[r]), attempt)
 
     pending_groups: deque[list[tuple[int, int]]] = deque()  # retries go first
-    fresh = iter(range(0, len(todo), rpt))
+    position = 0  # next fresh run in todo
     in_flight: dict[str, tuple[Any, list[tuple[int, int]]]] = {}
 
     def next_group() -> list[tuple[int, int]] | None:
+        nonlocal position
         if pending_groups:
             return pending_groups.popleft()
-        start = next(fresh, None)
-        if start is None:
+        if position >= len(todo):
             return None
-        return [(int(r), 0) for r in todo[start : start + rpt]]
+        timed = report.ok + report.errors
+        k = rpt or auto_runs_per_task(report.sim_seconds / timed if timed else float("nan"))
+        group = [(int(r), 0) for r in todo[position : position + k]]
+        position += k
+        return group
 
     def submit(group: list[tuple[int, int]]) -> Any:
         first, attempt = group[0]

@@ -195,14 +195,17 @@ def _diffuse(st: State, s: SimpleNamespace) -> None:
         keep = np.exp(-s.diff_mu * spans)[:, None, None, None]
         s._mats, s._mix, s._keep = np.stack(full)[:, None], mix, keep
         s._mats_fast, s._mix_fast, s._keep_fast = s._mats[fast], mix[fast], keep[fast]
+        # contiguous transposes: matmul with a transposed view is ~3x slower (same result)
+        s._mats_t = np.ascontiguousarray(s._mats.transpose(0, 1, 3, 2))
+        s._mats_fast_t = np.ascontiguousarray(s._mats_fast.transpose(0, 1, 3, 2))
     f = st.f
     sel = s.fast_fields if st.diffuse_count % (s.diffuse_every * _SLOW_RATIO) else slice(None)
     if isinstance(sel, slice):
-        mats, mix, keep = s._mats, s._mix, s._keep
+        mats, mats_t, mix, keep = s._mats, s._mats_t, s._mix, s._keep
     else:
-        mats, mix, keep = s._mats_fast, s._mix_fast, s._keep_fast
+        mats, mats_t, mix, keep = s._mats_fast, s._mats_fast_t, s._mix_fast, s._keep_fast
     sub = f[sel]
-    sub = mats @ sub @ mats.transpose(0, 1, 3, 2)
+    sub = mats @ sub @ mats_t
     diff = sub[:, EPI] - sub[:, DER]
     sub[:, EPI] -= mix * diff
     sub[:, DER] += mix * diff
