@@ -259,6 +259,11 @@ def _warm() -> None:
     skibidy.simulate(skibidy.load_config(overrides={"skin.duration_days": 0.05}), seed=0)
 
 
+def _warm_pool_task(_: int) -> None:
+    """:func:`_warm` for ``ProcessPoolExecutor.map`` (takes and ignores one argument)."""
+    _warm()
+
+
 @contextmanager
 def scratch(prefix: str = "skibidy-bench-") -> Iterator[Path]:
     """A temporary directory, removed afterwards."""
@@ -290,3 +295,53 @@ class PeakSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def execute_sweep(
+    client: Any, spec: Any, directory: Path, *, runs_per_task: int | None = None,
+    workers: int = 2,
+) -> dict[str, Any]:
+    """Create the cube of ``spec`` in ``directory`` and execute it; return the figures.
+
+    Times the template, the execution and the time the client spent writing chunks, and
+    measures the client process's CPU time during execution (with a LocalCluster the
+    scheduler lives in this process too, so its work is included).
+    """
+    from orchestration.execute import execute
+    from orchestration.store import ResultStore
+
+    directory.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    ResultStore.create(directory, spec)
+    store = ResultStore(directory)
+    create_s = time.perf_counter() - t0
+    writes = {"s": 0.0, "calls": 0}
+    original = store.write_region
+
+    def timed_write(*args: Any, **kwargs: Any) -> None:
+        w0 = time.perf_counter()
+        original(*args, **kwargs)
+        writes["s"] += time.perf_counter() - w0
+        writes["calls"] += 1
+
+    store.write_region = timed_write  # type: ignore[method-assign]
+    cpu0 = time.process_time()
+    report = execute(client, store, store.pending(), progress=False, runs_per_task=runs_per_task)
+    cpu = time.process_time() - cpu0
+    done = report.ok + report.errors + report.lost
+    ideal = report.sim_seconds / workers
+    return {
+        "runs": done,
+        "ok": report.ok,
+        "create_s": create_s,
+        "execution_s": report.elapsed_s,
+        "sum_run_s": report.sim_seconds,
+        "mean_run_s": report.sim_seconds / max(done, 1),
+        "ideal_s": ideal,
+        "efficiency": ideal / report.elapsed_s if report.elapsed_s > 0 else float("nan"),
+        "cost_per_run_ms": 1e3 * (report.elapsed_s - ideal) / max(done, 1),
+        "client_cpu_per_run_ms": 1e3 * cpu / max(done, 1),
+        "store_write_s": writes["s"],
+        "store_write_calls": writes["calls"],
+        "runs_per_second": done / report.elapsed_s if report.elapsed_s > 0 else float("nan"),
+    }

@@ -60,7 +60,8 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument(
         "--runs-per-task", type=_positive_int, default=None, metavar="K",
-        help="runs sent to a worker together, for very short runs (default 1, or the config's)",
+        help="runs sent to a worker together (default: the config's, else automatic: about "
+        "0.2 s of simulation per task)",
     )
     from orchestration.security import add_tls_arguments
 

@@ -1,0 +1,118 @@
+"""Orchestration efficiency: a sweep of 30-day runs on a 2-worker LocalCluster.
+
+The ideal wall time is the sum of the single-run times (as measured inside the tasks)
+divided by the number of workers. Efficiency is ideal / measured, for the execution phase
+alone (:func:`orchestration.execute.execute`, workers already started) and end to end
+(cluster start, template, execution, summary/plots/raw CSVs, cluster shutdown), as the
+``skibidy sweep`` command does it.
+
+Usage::
+
+    python benchmarks/efficiency.py               # 40 runs of 30 days, 2 workers
+    python benchmarks/efficiency.py --quick       # 4 runs of 1 day (smoke test)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import _common as common
+
+TARGET_EXECUTION = 0.95
+TARGET_END_TO_END = 0.85
+
+
+def end_to_end(spec: Any, directory: Any, workers: int) -> dict[str, Any]:
+    """One sweep as the command line runs it, with its phases timed."""
+    from orchestration.api import run_spec
+
+    sw = common.Stopwatch()
+    t0 = time.perf_counter()
+    with sw("cluster start"):
+        ctx = common.local_client(workers)
+        client = ctx.__enter__()
+    try:
+        with sw("sweep (template, execution, products)"):
+            outcome = run_spec(spec, directory, False, client=client, progress=False, raw=True)
+    finally:
+        with sw("cluster close"):
+            ctx.__exit__(None, None, None)
+    total = time.perf_counter() - t0
+    rep = outcome.report
+    ideal = rep.sim_seconds / workers
+    return {
+        "end_to_end_s": total,
+        "execution_s": rep.elapsed_s,
+        "sum_run_s": rep.sim_seconds,
+        "ideal_s": ideal,
+        "efficiency_end_to_end": ideal / total,
+        "efficiency_execution": ideal / rep.elapsed_s,
+        "phases_s": sw.phases,
+        "ok": rep.ok,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = common.parser(__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=40, help="runs in the sweep (default 40)")
+    p.add_argument("--days", type=float, default=30.0, help="simulated days per run (default 30)")
+    p.add_argument("--workers", type=int, default=2, help="LocalCluster workers (default 2)")
+    p.add_argument("--repeat", type=int, default=1, help="repeat each measurement (default 1)")
+    args = p.parse_args(argv)
+    runs, days, repeat = (4, 1.0, 1) if args.quick else (args.runs, args.days, args.repeat)
+    workers = args.workers
+    points = 2 if runs % 2 == 0 else 1
+    spec = common.sweep_spec(points, runs // points, days, name="efficiency")
+
+    common.headline(f"orchestration efficiency: {runs} runs of {days:g} d on {workers} workers")
+    load_before = common.load_average()
+    e2e, execs = [], []
+    for i in range(repeat):
+        with common.scratch() as tmp:
+            e2e.append(end_to_end(spec, tmp / "e2e", workers))
+        with common.scratch() as tmp, common.local_client(workers) as client:
+            common.warm_workers(client)
+            execs.append(common.execute_sweep(client, spec, tmp / "exec", workers=workers))
+
+    record: dict[str, Any] = {
+        "runs": runs,
+        "days": days,
+        "workers": workers,
+        "repeats": repeat,
+        "end_to_end": e2e,
+        "execution": execs,
+        "efficiency_end_to_end": common.summarise([r["efficiency_end_to_end"] for r in e2e])["median"],
+        "efficiency_execution": common.summarise([r["efficiency"] for r in execs])["median"],
+        "efficiency_execution_in_e2e": common.summarise(
+            [r["efficiency_execution"] for r in e2e]
+        )["median"],
+        "mean_run_s": common.summarise([r["mean_run_s"] for r in execs])["median"],
+        "targets": {"execution": TARGET_EXECUTION, "end_to_end": TARGET_END_TO_END},
+        "load_average_before": load_before,
+    }
+    for r in e2e:
+        print(
+            f"end to end   {r['end_to_end_s']:7.2f} s   ideal {r['ideal_s']:6.2f} s   "
+            f"efficiency {r['efficiency_end_to_end']:.3f}   (its execution phase: "
+            f"{r['execution_s']:.2f} s, {r['efficiency_execution']:.3f})"
+        )
+        for name, sec in r["phases_s"].items():
+            print(f"    {name:40s} {sec:7.2f} s")
+    for r in execs:
+        print(
+            f"execution    {r['execution_s']:7.2f} s   ideal {r['ideal_s']:6.2f} s   "
+            f"efficiency {r['efficiency']:.3f}   (mean run {r['mean_run_s']:.3f} s, "
+            f"chunk writes {r['store_write_s']:.2f} s)"
+        )
+    print(
+        f"median efficiency: execution {record['efficiency_execution']:.3f} "
+        f"(target >= {TARGET_EXECUTION}), end to end {record['efficiency_end_to_end']:.3f} "
+        f"(target >= {TARGET_END_TO_END})"
+    )
+    common.write_record("efficiency", record, args.out, args.quick)
+    return record
+
+
+if __name__ == "__main__":
+    main()

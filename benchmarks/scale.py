@@ -1,0 +1,198 @@
+"""Scale: a 10^5-run sweep of tiny runs, streamed to disk, interrupted and resumed.
+
+Runs ``skibidy sweep`` (the real command, in a child process, 2 local workers, no raw
+CSVs) on 100 points x 1000 replicates of 3-hour runs. Once ``--interrupt-at`` of the runs
+are marked done in the cube it sends SIGINT, then continues the sweep with
+``skibidy sweep --resume``. It prints, per leg, the wall time, the execution time and runs
+per second reported by the command, the peak resident memory (VmHWM) of the client
+process, and finally checks the result: every run ok, the resumed leg ran only what was
+missing, and a random sample of runs recomputed here equals the cube bit for bit.
+
+Usage::
+
+    python benchmarks/scale.py                    # 100 000 runs
+    python benchmarks/scale.py --quick            # 2 000 runs (smoke test)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import _common as common
+
+TARGET_RSS_MIB = 1024.0
+
+
+def _done(store: Path) -> int:
+    """Runs marked done (any final status) in the cube, read while the sweep writes it."""
+    import zarr
+
+    try:
+        status = zarr.open_group(str(store), mode="r")["status"][...]
+    except Exception:  # the template is being written
+        return 0
+    return int(np.count_nonzero(status))
+
+
+def run_leg(
+    cmd: list[str], store: Path, total: int, interrupt_at: float | None, log: Path
+) -> dict[str, Any]:
+    """Run one ``skibidy sweep`` command; SIGINT it once ``interrupt_at`` of runs are done."""
+    t0 = time.perf_counter()
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=common.ROOT)
+        peak, interrupted_at = 0.0, None
+        next_poll = time.monotonic()
+        every = 0.5 if total <= 10_000 else 3.0  # reading the status array costs a little
+        while proc.poll() is None:
+            hwm = common.peak_rss_of(proc.pid)
+            if hwm == hwm:
+                peak = max(peak, hwm)
+            if interrupt_at is not None and interrupted_at is None and time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + every
+                done = _done(store)
+                if done >= interrupt_at * total:
+                    proc.send_signal(signal.SIGINT)
+                    interrupted_at = done
+            time.sleep(0.25)
+    wall = time.perf_counter() - t0
+    text = log.read_text(encoding="utf-8")
+    m = re.search(r"in ([0-9.]+) s \(([0-9.]+) runs/s\)", text)
+    ok = re.search(r"(\d+) runs ok", text)
+    before = re.search(r"(\d+) done before", text)
+    return {
+        "returncode": proc.returncode,
+        "wall_s": wall,
+        "execution_s": float(m.group(1)) if m else None,
+        "runs_per_second": float(m.group(2)) if m else None,
+        "runs_ok": int(ok.group(1)) if ok else None,
+        "done_before": int(before.group(1)) if before else 0,
+        "done_when_interrupted": interrupted_at,
+        "client_peak_rss_mib": peak,
+        "output_tail": text.strip().splitlines()[-6:],
+    }
+
+
+def check_sample(directory: Path, n: int, seed: int = 1) -> dict[str, Any]:
+    """Every run ok; a random sample recomputed in this process equals the cube exactly."""
+    from orchestration.execute import _align
+    from orchestration.store import ResultStore, STATUS_OK
+
+    import skibidy
+
+    store = ResultStore(directory)
+    status = store.status()
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(store.grid.size, size=min(n, store.grid.size), replace=False))
+    seeds = np.asarray(store.group["seed"][...]).reshape(-1)
+    equal = 0
+    for r in sample:
+        idx = store.grid.index(int(r))
+        expected = _align(
+            skibidy.simulate(store.grid.config(int(r)), seed=int(seeds[r])), store.time_h, store.variables
+        )
+        got = np.stack([np.asarray(store.group[v][idx]) for v in store.variables], axis=-1)
+        equal += bool(np.array_equal(expected, got, equal_nan=True))
+    return {
+        "all_ok": bool(np.all(status == STATUS_OK)),
+        "ok": int(np.count_nonzero(status == STATUS_OK)),
+        "sampled": int(len(sample)),
+        "sample_bit_identical": int(equal),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = common.parser(__doc__.splitlines()[0])
+    p.add_argument("--points", type=int, default=100, help="parameter points (default 100)")
+    p.add_argument("--replicates", type=int, default=1000, help="replicates per point (default 1000)")
+    p.add_argument("--days", type=float, default=common.TINY_DAYS, help="days per run (default 0.125 = 3 h)")
+    p.add_argument("--runs-per-task", type=int, default=None, help="passed to skibidy sweep")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--interrupt-at", type=float, default=0.4, help="fraction done before SIGINT (default 0.4)")
+    p.add_argument("--sample", type=int, default=50, help="runs recomputed for the check (default 50)")
+    p.add_argument("--keep", type=Path, default=None, help="keep the results directory here")
+    args = p.parse_args(argv)
+    points, reps = (20, 100) if args.quick else (args.points, args.replicates)
+    total = points * reps
+
+    common.headline(f"scale: {total} runs of {args.days * 24:g} h on {args.workers} workers, streamed")
+    load_before = common.load_average()
+    with common.scratch() as tmp:
+        cfg = tmp / "scale.toml"
+        cfg.write_text(common.sweep_text(points, reps, args.days, name="scale"), encoding="utf-8")
+        directory = (args.keep or tmp / "results").resolve()
+        store = directory / "results.zarr"
+        base = [sys.executable, "-m", "skibidy", "sweep"]
+        opts = ["--workers", str(args.workers), "--no-progress", "--no-raw"]
+        if args.runs_per_task:
+            opts += ["--runs-per-task", str(args.runs_per_task)]
+        first = run_leg(
+            [*base, str(cfg), "--out", str(directory), *opts], store, total, args.interrupt_at,
+            tmp / "leg1.log",
+        )
+        print(
+            f"leg 1 (interrupted): exit {first['returncode']}, {first['wall_s']:.1f} s, "
+            f"{_done(store)} of {total} runs done, client peak RSS {first['client_peak_rss_mib']:.0f} MiB",
+            flush=True,
+        )
+        done_after_first = _done(store)
+        second = run_leg(
+            [*base, "--resume", str(directory), *opts], store, total, None, tmp / "leg2.log"
+        )
+        print(
+            f"leg 2 (resumed):     exit {second['returncode']}, {second['wall_s']:.1f} s, "
+            f"{second['runs_ok']} runs ok, {second['done_before']} done before, "
+            f"execution {second['execution_s']} s ({second['runs_per_second']} runs/s), "
+            f"client peak RSS {second['client_peak_rss_mib']:.0f} MiB",
+            flush=True,
+        )
+        check = check_sample(directory, 20 if args.quick else args.sample)
+
+    rate_legs = [leg for leg in (first, second) if leg["runs_per_second"]]
+    exec_s = second["execution_s"] or float("nan")
+    peak = max(first["client_peak_rss_mib"], second["client_peak_rss_mib"])
+    record = {
+        "runs": total,
+        "points": points,
+        "replicates": reps,
+        "days": args.days,
+        "workers": args.workers,
+        "runs_per_task": args.runs_per_task,
+        "interrupted_leg": first,
+        "resumed_leg": second,
+        "done_after_interrupt": done_after_first,
+        "resumed_only_missing": second["done_before"] == done_after_first
+        and (second["runs_ok"] or 0) == total - done_after_first,
+        "check": check,
+        "client_peak_rss_mib": peak,
+        "runs_per_second_resumed_leg": second["runs_per_second"],
+        "wall_s_total": first["wall_s"] + second["wall_s"],
+        "runs_per_second_overall": total / (first["wall_s"] + second["wall_s"]),
+        "target_rss_mib": TARGET_RSS_MIB,
+        "load_average_before": load_before,
+        "legs_with_rate": len(rate_legs),
+        "resumed_execution_s": exec_s,
+    }
+    print(
+        f"total {total} runs: wall {record['wall_s_total']:.1f} s over both legs "
+        f"({record['runs_per_second_overall']:.1f} runs/s end to end); client peak RSS "
+        f"{peak:.0f} MiB (target < {TARGET_RSS_MIB:.0f}); resumed only the missing runs: "
+        f"{record['resumed_only_missing']}; all ok: {check['all_ok']}; sample bit-identical: "
+        f"{check['sample_bit_identical']}/{check['sampled']}"
+    )
+    common.write_record("scale", record, args.out, args.quick)
+    return record
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
