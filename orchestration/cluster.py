@@ -156,9 +156,10 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
             warnings.simplefilter("ignore", VersionMismatchWarning)
             client = Client(choice.address, timeout=f"{choice.timeout}s", security=choice.security)
     except (OSError, TimeoutError) as exc:
+        reason = (str(exc).splitlines() or [""])[0][:120] or type(exc).__name__
         raise ClusterError(
             f"cannot reach the Dask scheduler at {choice.address} (from {choice.source}) "
-            f"within {choice.timeout:g} s: {exc.__class__.__name__}; start it "
+            f"within {choice.timeout:g} s ({reason}); start it "
             "('dask scheduler'), check the address, raise --timeout, or omit --scheduler "
             "and unset DASK_SCHEDULER_ADDRESS to use a local cluster"
         ) from None

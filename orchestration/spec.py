@@ -306,7 +306,8 @@ def parse_sweep(text: str, source: str = "<string>") -> SweepSpec:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(
-            f"{source} is not valid TOML: {exc}; fix the syntax at that line"
+            f"{source} is not valid TOML: {exc}; fix the syntax there (a missing bracket, "
+            "quote or comma is the usual cause)"
         ) from None
     where = source
     _unknown(doc, _TOP_KEYS, where, "top-level table")
@@ -605,14 +606,19 @@ def _parse_outcomes(table: Any, where: str) -> Outcomes:
         raise SpecError(f"{where} [outcomes] secondary must be a list of metric names")
     for m in (primary, *secondary):
         if not isinstance(m, str) or m not in metrics:
+            near = difflib.get_close_matches(str(m), metrics, n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(repr(x) for x in near)}? " if near else ""
             raise SpecError(
-                f"unknown outcome metric {m!r} in {where} [outcomes]{_nearest(str(m), metrics)}; "
-                "see the metric columns with 'skibidy run --help' or MODEL.md section 5"
+                f"unknown outcome metric {m!r} in {where} [outcomes]; {hint}"
+                f"valid metrics are the metric columns, e.g. {', '.join(metrics[:4])}, ..."
             )
     measure = table.get("measure", "final")
     if not isinstance(measure, str):
         raise SpecError(f"{where} [outcomes] measure must be a string such as \"final\"")
-    parse_measure(measure)
+    try:
+        parse_measure(measure)
+    except SpecError as exc:
+        raise SpecError(f"{where} [outcomes]: {exc}") from None
     return Outcomes(primary, tuple(secondary), measure)
 
 

@@ -64,8 +64,8 @@ def test_sweep_bad_input(config, extra, needle, capsys, tmp_path: Path) -> None:
 
 
 def test_malformed_toml_names_the_line(capsys, tmp_path: Path) -> None:
-    (tmp_path / "cfg.toml").write_text('[sweep]\nparam = "a"\nvalues = [1,\n')
-    assert "line" in _bad(["sweep", "cfg.toml"], capsys, tmp_path)
+    (tmp_path / "cfg.toml").write_text('[sweep]\nparam = "a"\nvalues = [1,, 2]\nruns_per_value = 2\n')
+    assert "line 3" in _bad(["sweep", "cfg.toml"], capsys, tmp_path)
 
 
 def test_existing_output_dir_of_another_kind_is_refused(capsys, tmp_path: Path) -> None:
