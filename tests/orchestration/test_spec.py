@@ -96,8 +96,8 @@ def test_bad_configs_name_the_problem(text: str, needle: str) -> None:
 
 def test_malformed_toml_reports_its_line() -> None:
     with pytest.raises(SpecError) as exc:
-        parse_sweep('[sweep]\nname = "x"\nvalues = [1,\n', source="bad.toml")
-    assert "line" in str(exc.value)
+        parse_sweep('[sweep]\nname = "x"\nvalues = [1,, 2]\n', source="bad.toml")
+    assert "line 3" in str(exc.value)
 
 
 def test_missing_file() -> None:
