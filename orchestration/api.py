@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -191,6 +192,7 @@ def _execute_into(
     progress: bool,
     runs_per_task: int | None = None,
 ) -> ExecutionReport:
+    _prefetch(client)
     if not resuming:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "config.toml").write_text(_config_text(spec), encoding="utf-8")
@@ -202,6 +204,31 @@ def _execute_into(
     return execute(
         client, store, todo, retries=retries, progress=progress, runs_per_task=runs_per_task
     )
+
+
+def _prefetch(client: Any) -> None:
+    """Warm up while the template is written and the runs execute (speed only).
+
+    The workers import the simulator now rather than in their first task, and a daemon
+    thread imports matplotlib for the figures drawn after the runs.
+    """
+    try:
+        client.run(_import_simulator, wait=False, on_error="ignore")
+    except Exception:  # the first task imports it anyway
+        pass
+    threading.Thread(target=_import_plotting, name="skibidy-prefetch", daemon=True).start()
+
+
+def _import_simulator() -> None:
+    import skibidy.engine  # noqa: F401
+
+
+def _import_plotting() -> None:
+    try:
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+    except Exception:  # plots report their own import errors later
+        pass
 
 
 def analyze(
