@@ -194,3 +194,57 @@ def test_batch_resume_and_runs_per_task(cluster, tmp_path: Path, monkeypatch, ca
     ref = tmp_path / "ref"
     assert main(args[:5] + ["--out", str(ref)] + args[7:]) == 0
     assert_cubes_identical(orchestration.open_results(out), orchestration.open_results(ref))
+
+
+@pytest.mark.slow
+def test_losing_a_dask_worker_host_loses_no_run(reference, tmp_path: Path) -> None:
+    """A CLI `dask scheduler` + two `dask worker` processes; one worker (nanny and all, as
+    if its host went down) is killed mid-sweep; the sweep completes with the same cube."""
+    import json
+
+    cfg, ref = reference
+    sched_file = tmp_path / "scheduler.json"
+    common = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    procs = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(sched_file)], **common)]
+    try:
+        deadline = time.monotonic() + 60
+        while not sched_file.exists():
+            assert time.monotonic() < deadline and procs[0].poll() is None, "scheduler did not start"
+            time.sleep(0.1)
+        address = json.loads(sched_file.read_text())["address"]
+        for _ in range(2):
+            procs.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
+                                           "--no-dashboard", "--host", "127.0.0.1"], **common))
+        from distributed import Client
+
+        with Client(address, timeout="30s") as c:
+            c.wait_for_workers(2, timeout=60)
+        out = tmp_path / "o"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(out), "--scheduler", address],
+            env={**os.environ, "SKIBIDY_FAULT_DELAY": "0.6"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        progress: list[str] = []
+        reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
+        reader.start()
+        while not re.search(r"ok=[2-6]\b", "".join(progress)):
+            assert proc.poll() is None and time.monotonic() < deadline + 60, "".join(progress)
+            time.sleep(0.02)
+        os.killpg(procs[1].pid, signal.SIGKILL)
+        stdout = proc.stdout.read()
+        assert proc.wait(timeout=120) == 0, "".join(progress)
+        reader.join()
+        assert "8 runs ok" in stdout or "runs ok, 0 failed, 0 lost" in stdout
+        assert_cubes_identical(orchestration.open_results(out), ref)
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
