@@ -54,6 +54,17 @@ def _writable(path: Path) -> bool:
     return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
 
 
+def _unstarted(d: Path, spec: SweepSpec) -> bool:
+    """True if ``d`` holds only the first files of this very spec (no cube yet)."""
+    names = {p.name for p in d.iterdir()}
+    if not names or not names <= {"config.toml", "spec.json", ".results.zarr.partial"}:
+        return False
+    try:
+        return json.loads((d / "spec.json").read_text())["hash"] == spec.hash
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def default_directory(spec: SweepSpec, root: str | Path = "results") -> Path:
     """``results/<name>_<YYYYmmdd_HHMMSS>`` (a suffix is added if it exists)."""
     stamp = time.strftime("%Y%m%d_%H%M%S")
@@ -111,6 +122,8 @@ def plan_output(
                 f"output directory {str(d)!r} already holds results of a different sweep "
                 f"(spec hash {stored.hash[:12]}); choose another --out, or delete it yourself"
             )
+        if d.is_dir() and _unstarted(d, spec):
+            return spec, d, False  # interrupted before its cube was created: start afresh
         if not d.is_dir() or any(d.iterdir()):
             raise OutputError(
                 f"output directory {str(d)!r} exists and is not empty; choose another --out "

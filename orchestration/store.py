@@ -46,6 +46,7 @@ __all__ = [
 STATUS_PENDING, STATUS_OK, STATUS_ERROR, STATUS_LOST = 0, 1, 2, 3
 STATUS_NAMES = {0: "pending", 1: "ok", 2: "error", 3: "lost"}
 STORE_NAME = "results.zarr"
+PARTIAL_NAME = ".results.zarr.partial"
 TARGET_RUNS_PER_CHUNK = 256
 
 
@@ -211,11 +212,19 @@ class ResultStore:
         encoding: dict[str, Any] = {v: {"chunks": full_chunks} for v in variables}
         encoding["status"] = {"chunks": chunks}
         encoding["seed"] = {"chunks": chunks}
+        # Written aside and renamed into place: an interrupted creation leaves no
+        # half-made store that would look resumable.
         path = Path(directory) / STORE_NAME
+        partial = Path(directory) / PARTIAL_NAME
+        if partial.exists():
+            import shutil
+
+            shutil.rmtree(partial)
         ds.to_zarr(
-            str(path), mode="w-", compute=False, zarr_format=3, consolidated=False,
+            str(partial), mode="w-", compute=False, zarr_format=3, consolidated=False,
             encoding=encoding,
         )
+        partial.rename(path)
         return cls(directory)
 
     # -- reading -------------------------------------------------------------------------

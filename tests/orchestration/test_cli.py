@@ -151,3 +151,20 @@ def test_cli_batch(cluster, capsys, tmp_path: Path) -> None:
     assert code == 0, capsys.readouterr().err
     for name in ("metrics.csv", "consensus.csv", "raw/run_001.csv", "config.toml"):
         assert (out / name).exists(), name
+
+
+def test_a_directory_interrupted_before_its_cube_starts_afresh(tmp_path: Path) -> None:
+    import json
+
+    from orchestration.api import plan_output
+    from orchestration.spec import parse_sweep
+
+    spec = parse_sweep(GOOD)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "config.toml").write_text(GOOD)
+    (out / "spec.json").write_text(json.dumps(spec.to_dict()))
+    assert plan_output(spec, out) == (spec, out, False)
+    other = parse_sweep(GOOD.replace("0.001", "0.002"))
+    with pytest.raises(Exception, match="not empty"):
+        plan_output(other, out)
