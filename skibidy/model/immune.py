@@ -35,7 +35,7 @@ PARAMETERS = (
     param("skin.immune.macrophage_apoptosis_rate", "float", "1/step", "macrophage death probability",
           0.0, 1.0),
     param("skin.immune.macrophage_emigration_rate", "float", "1/step",
-          "M2 exit probability where the epidermis has fully re-formed (cornified top)", 0.0, 1.0),
+          "M2 exit probability once the wound is resolved (>= 80 % closed), where the epidermis is re-formed", 0.0, 1.0),
     param("skin.immune.cytokine_rate", "float", "1/step/cell",
           "pro-inflammatory output of each neutrophil and M1 macrophage (before taper)"),
     param("skin.immune.resolution_rate", "float", "1/step/cell", "inflammation removed by each M2 macrophage"),
@@ -198,7 +198,10 @@ def step(st, s, rng) -> None:  # type: ignore[no-untyped-def]
         u1 = rng.random(len(mac))
         u2 = rng.random(len(mac))
         alive &= ~((mac.age > s.mac_min_surv) & (u1 < s.p_mac_apop))
-        alive &= ~((mac.state == M2) & (st.stratum[iy, ix] >= 3.0) & (u2 < s.p_emigrate))
+        # M2 leave once the wound is resolved (>= 80 % closed, the reference's criterion) from
+        # voxels whose epidermis has fully re-formed
+        resolved = st.closure >= 0.8
+        alive &= ~((mac.state == M2) & resolved & (st.stratum[iy, ix] >= 3.0) & (u2 < s.p_emigrate))
         mac.keep(alive)
     if len(mac):
         fp = g.footprint(mac.x, mac.y, s.fine_reach, mac.cache)
@@ -229,12 +232,14 @@ def step(st, s, rng) -> None:  # type: ignore[no-untyped-def]
         if s.mmp_on:
             g.deposit(f[MMP][EPI], fp, np.where(m1, s.m1_mmp * s.dtf, 0.0))
         if m2.any():
+            # resolving mediators of M2 cells act over a structural-voxel neighbourhood
+            wide = g.footprint(mac.x, mac.y, s.coarse_reach, mac.cache)
             removal = np.where(m2, s.resolution * s.dtf, 0.0)
             if s.split:
-                g.deposit(f[ANTI][EPI], fp, removal)
+                g.deposit(f[ANTI][EPI], wide, removal)
             else:
-                _remove(f[I][EPI], fp, removal, g)
-            _remove(f[IP][EPI], fp, removal, g)
+                _remove(f[I][EPI], wide, removal, g)
+            _remove(f[IP][EPI], wide, removal, g)
             if s.fibroblast_on:
                 g.deposit(f[TGFB][EPI], fp, np.where(m2, s.m2_tgfb * s.dtf, 0.0))
             if s.angio_on:

@@ -147,6 +147,7 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
         b[w] = np.where(cov[w], b_new[w], 0.0)
         _spread_within(h, inside, spread * s.dt / g.dx**2, s)
     column = b * s.cell_d + h
+    st.closure = float(np.mean(np.minimum(column[w], s.intact_thickness))) / s.intact_thickness
     barrier = st.barrier[bx]
     barrier[w] = np.minimum(1.0, column[w] / s.z_cornified)
     new = stratum_of(column, st.calcium[bx], s)

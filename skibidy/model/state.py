@@ -190,6 +190,7 @@ class State:
     fibroblasts: Agents = field(default_factory=Agents)
     t: float = 0.0  # h
     procollagen_total: float = 0.0
+    closure: float = 0.0  # re-stratified share of the wound epidermis (0..1)
     wounded: bool = False
     neutrophil_waves_done: int = 0
     fibroblast_waves_done: int = 0

@@ -167,3 +167,28 @@ def test_perfusion_waits_for_angiogenesis_delay() -> None:
     # before the delay only lateral diffusion from the intact margin brings perfusion in
     assert np.allclose(m.loc[early, "mean_perfusion_wound"], never.loc[early, "mean_perfusion_wound"])
     assert m["mean_perfusion_wound"].iloc[-1] > never["mean_perfusion_wound"].iloc[-1] + 0.1
+
+
+def test_more_cytokine_means_more_inflammation() -> None:
+    lo = simulate(short(3.0, **{"skin.immune.cytokine_rate": 0.0005}), seed=0)
+    hi = simulate(short(3.0, **{"skin.immune.cytokine_rate": 0.003}), seed=0)
+    assert hi["mean_infl_wound"].max() > 1.3 * lo["mean_infl_wound"].max()
+
+
+def test_scar_follows_collagen_and_threshold() -> None:
+    base = {"skin.fibroblast.collagen_deposition_rate": 0.008}
+    more = simulate(short(16.0, **{"skin.fibroblast.collagen_deposition_rate": 0.016}), seed=0)
+    mid = simulate(short(16.0, **base), seed=0)
+    strict = simulate(short(16.0, **base, **{"skin.scar.collagen_threshold": 0.5}), seed=0)
+    assert more["scar_magnitude"].iloc[-1] > mid["scar_magnitude"].iloc[-1] > strict["scar_magnitude"].iloc[-1]
+
+
+def test_no_nan_at_sweep_range_corners() -> None:
+    corners = [
+        ("normal", "wound", {"skin.immune.cytokine_rate": 0.003, "skin.immune.resolution_rate": 0.014,
+                             "skin.fibroblast.collagen_deposition_rate": 0.016, "skin.scar.collagen_threshold": 0.05}),
+        ("diabetic", "diabetic_wound", {"skin.diabetic.m1_duration_factor": 5.0, "skin.immune.cytokine_rate": 0.0005}),
+    ]
+    for skin, preset, over in corners:
+        m = simulate(load_config(skin, preset, {**over, "skin.duration_days": 6.0}), seed=1)
+        assert np.isfinite(m.to_numpy(float)).all()
