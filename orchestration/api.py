@@ -15,7 +15,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import xarray as xr
 
@@ -167,20 +167,25 @@ def run_spec(
     quiet: bool = False,
     validate: bool = False,
     runs_per_task: int | None = None,
+    announce: Callable[[], None] | None = None,
 ) -> Outcome:
     """Run (or continue) a planned spec into ``directory`` and write its products.
 
     Bad input must have been checked (:func:`plan_output`, the spec) before calling.
+    ``announce`` is called once connected, before anything is written.
     """
+    announce = announce or (lambda: None)
     if client is None:
         client = _cluster.active_client()
     if client is not None:
+        announce()
         report = _execute_into(
             spec, directory, resuming, client, retries, retry_failed, progress, runs_per_task
         )
     else:
         choice = choice or _cluster.choose(config_cluster=dict(spec.cluster))
         with _cluster.connect(choice, quiet=quiet) as new_client:
+            announce()
             report = _execute_into(
                 spec, directory, resuming, new_client, retries, retry_failed, progress,
                 runs_per_task,

@@ -182,18 +182,20 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     table = dict(spec.cluster)
     choice = cluster.choose(args.scheduler, table, args.workers, args.timeout)
     choice = secure_choice(choice, args, table)
-    print(
-        f"{command} {spec.name}: {spec.n_runs} runs "
-        f"({' x '.join(str(len(a)) for a in spec.axes) + ' points x ' if spec.axes else ''}"
-        f"{spec.runs_per_value} replicates), spec {spec.hash[:12]}"
-        + (f", resuming {directory}" if resuming else ""),
-        flush=True,
-    )
+    def announce() -> None:
+        print(
+            f"{command} {spec.name}: {spec.n_runs} runs "
+            f"({' x '.join(str(len(a)) for a in spec.axes) + ' points x ' if spec.axes else ''}"
+            f"{spec.runs_per_value} replicates), spec {spec.hash[:12]}"
+            + (f", resuming {directory}" if resuming else ""),
+            flush=True,
+        )
+
     try:
         outcome = run_spec(
             spec, directory, resuming, choice=choice, retries=args.retries,
             retry_failed=args.retry_failed, raw=not args.no_raw, runs_per_task=args.runs_per_task,
-            progress=not args.no_progress, validate=validate,
+            progress=not args.no_progress, validate=validate, announce=announce,
         )
     except Interrupted as exc:
         resume = f"skibidy {command} --resume {shlex.quote(str(directory))}"
