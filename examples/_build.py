@@ -282,10 +282,7 @@ Mean ± sd over the replicates of each profile. Closure, inflammation in the wou
 the two immune cell populations:"""),
     ("code", """\
 METRICS = ["wound_closure_pct", "mean_infl_wound", "n_neutrophils", "n_macrophages"]
-fig, axes = plt.subplots(1, 4, figsize=(18, 4), layout="constrained")
-for ax, metric in zip(axes, METRICS):
-    ds.skibidy.plot_timecourse(metric, by="skin", ax=ax)
-    ax.set_title(metric, fontsize=10)
+fig = ds.skibidy.plot_timecourse(METRICS, by="skin")  # a list of metrics: one panel each
 fig.suptitle(f"normal, aged and diabetic skin: mean ± sd of {REPLICATES} runs")
 plt.show()"""),
     ("markdown", """\

@@ -802,9 +802,26 @@ class SkibidyDatasetAccessor:
         """Literature figures of each point's mean curve (see :func:`validate`)."""
         return validate(self._obj, condition)
 
-    def plot_timecourse(self, metric: str, by: Hashable | None = None, **kwargs: Any) -> Axes:
-        """Mean +/- sd bands over time (see :func:`plot_timecourse`)."""
-        return plot_timecourse(self._metric(metric), by, **kwargs)
+    def plot_timecourse(
+        self, metrics: str | Sequence[str], by: Hashable | None = None, **kwargs: Any
+    ) -> Axes | Figure:
+        """Mean +/- sd bands over time (see :func:`plot_timecourse`).
+
+        One metric returns its Axes; a list returns a Figure with one panel each.
+        """
+        if isinstance(metrics, str):
+            return plot_timecourse(self._metric(metrics), by, **kwargs)
+        return self._each(plot_timecourse, metrics, by=by, **kwargs)
+
+    def _each(self, plot: Any, metrics: Sequence[str], *args: Any, **kwargs: Any) -> Figure:
+        """One panel per metric, drawn by ``plot(da, *args, ax=..., **kwargs)``."""
+        names = list(metrics)
+        if "ax" in kwargs:
+            raise _error("give ax only with one metric; several metrics make their own figure")
+        fig, axes = _panels(len(names))
+        for ax, name in zip(axes, names):
+            plot(self._metric(name), *args, ax=ax, **kwargs)
+        return fig
 
     def plot_sweep(
         self, metrics: str | Sequence[str], measure: str = "final", **kwargs: Any
@@ -816,13 +833,7 @@ class SkibidyDatasetAccessor:
         """
         if isinstance(metrics, str):
             return plot_sweep(self._metric(metrics), measure, **kwargs)
-        names = list(metrics)
-        if "ax" in kwargs:
-            raise _error("give ax only with one metric; several metrics make their own figure")
-        fig, axes = _panels(len(names))
-        for ax, name in zip(axes, names):
-            plot_sweep(self._metric(name), measure, ax=ax, **kwargs)
-        return fig
+        return self._each(plot_sweep, metrics, measure, **kwargs)
 
     def plot_heatmap(self, metric: str, measure: str = "final", **kwargs: Any) -> Axes:
         """Outcome over two swept parameters (see :func:`plot_heatmap`)."""
@@ -837,10 +848,4 @@ class SkibidyDatasetAccessor:
         """
         if isinstance(metrics, str):
             return plot_literature(self._metric(metrics), **kwargs)
-        names = list(metrics)
-        if "ax" in kwargs:
-            raise _error("give ax only with one metric; several metrics make their own figure")
-        fig, axes = _panels(len(names))
-        for ax, name in zip(axes, names):
-            plot_literature(self._metric(name), ax=ax, **kwargs)
-        return fig
+        return self._each(plot_literature, metrics, **kwargs)

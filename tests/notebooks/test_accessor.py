@@ -186,6 +186,14 @@ def test_plot_timecourse_into_given_axes_with_replicates(ds: xr.Dataset) -> None
     assert len(ax.lines) == len(RATES) * 5  # 4 replicates + the mean per value
 
 
+def test_plot_timecourse_of_several_metrics_returns_a_figure(ds: xr.Dataset) -> None:
+    fig = ds.skibidy.plot_timecourse(["wound_closure_pct", "mean_infl_wound"], by="rate")
+    assert isinstance(fig, Figure)
+    assert [len(a.lines) for a in fig.axes if a.get_visible()] == [len(RATES)] * 2
+    with pytest.raises(SkibidyError, match="only with one metric"):
+        ds.skibidy.plot_timecourse(["wound_closure_pct"], ax=fig.axes[0])
+
+
 def test_plot_sweep_error_bars_are_the_replicate_sd(ds: xr.Dataset) -> None:
     ax = ds.skibidy.plot_sweep("wound_closure_pct", "final")
     assert isinstance(ax, Axes)
