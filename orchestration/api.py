@@ -368,6 +368,7 @@ def run_sweep(
     retry_failed: bool = False,
     raw: bool = True,
     progress: bool = True,
+    runs_per_task: int | None = None,
 ) -> xr.Dataset:
     """Run a parameter sweep and return its result cube (lazy).
 
@@ -388,6 +389,8 @@ def run_sweep(
         Extra attempts for runs that raise.
     retry_failed : bool
         When continuing, rerun the runs that had failed.
+    runs_per_task : int, optional
+        Runs per Dask task (default: the config's, else automatic).
 
     Returns
     -------
@@ -411,7 +414,7 @@ def run_sweep(
     spec, directory, resuming = plan_output(spec, out, out if resume else None)
     outcome = run_spec(
         spec, directory, resuming, client=client, choice=choice, retries=retries,
-        retry_failed=retry_failed, raw=raw, progress=progress,
+        retry_failed=retry_failed, raw=raw, progress=progress, runs_per_task=runs_per_task,
     )
     return open_results(outcome.directory)
 

@@ -317,7 +317,7 @@ def execute(
     t_start = time.perf_counter()
 
     max_error_attempts = 1 + max(0, int(retries))
-    max_lost_attempts = 1 + max(2, int(retries))
+    max_lost_attempts = 1 + max(3, int(retries))
     attempts_lost: dict[int, int] = {}
 
     # the client's hot path: seeds come from the cube (computed once at creation), and a

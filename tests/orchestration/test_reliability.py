@@ -29,11 +29,15 @@ def _sweep(cluster, cfg: Path, out: Path, *extra: str) -> int:
                  "--no-progress", *extra])
 
 
-@pytest.fixture()
-def reference(cluster, write_config, tmp_path_factory) -> tuple[Path, object]:
-    """An uninterrupted run of SMALL_SWEEP to compare against."""
-    cfg = write_config(SMALL_SWEEP)
-    out = tmp_path_factory.mktemp("ref") / "ref"
+@pytest.fixture(scope="module")
+def reference(cluster, tmp_path_factory) -> tuple[Path, object]:
+    """An uninterrupted run of SMALL_SWEEP to compare against (once per module)."""
+    import textwrap
+
+    base = tmp_path_factory.mktemp("ref")
+    cfg = base / "sweep.toml"
+    cfg.write_text(textwrap.dedent(SMALL_SWEEP))
+    out = base / "ref"
     assert _sweep(cluster, cfg, out) == 0
     return cfg, orchestration.open_results(out)
 
@@ -118,7 +122,7 @@ def test_killing_a_worker_loses_no_run(client, cluster, reference, tmp_path: Pat
 def test_interrupt_and_resume_gives_the_same_cube(cluster, reference, tmp_path: Path, sig) -> None:
     cfg, ref = reference
     out = tmp_path / "o"
-    env = {**os.environ, "SKIBIDY_FAULT_DELAY": "0.7"}
+    env = {**os.environ, "SKIBIDY_FAULT_DELAY": "0.5"}
     argv = [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(out),
             "--scheduler", cluster.scheduler_address]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
