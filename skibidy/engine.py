@@ -103,8 +103,8 @@ _PREPARE = (diabetic, wound, mmp, fibronectin, hemostasis, ph, dermis, perfusion
             calcium, inflammation, derived, immune, fibroblast, scar, keratinocyte)
 _ = core  # run-level keys are read directly below
 
-_DIFFUSE_EVERY_H = 2.0  # fast fields are diffused exactly (spectral operator) every 2 h
-_SLOW_RATIO = 3  # ... and every field (slow ones over 6 h at once) every third time
+_DIFFUSE_EVERY_H = 3.0  # fast fields are diffused exactly (spectral operator) every 3 h
+_SLOW_RATIO = 2  # ... and every field (slow ones over 6 h at once) every second time
 
 
 def _settings(cfg: Config, scale: int = 1) -> SimpleNamespace:

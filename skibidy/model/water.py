@@ -49,9 +49,12 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     epi = st.f[WATER][EPI][bx]
     we = epi[w]
     loss = s.water_loss * (1.0 - st.barrier[bx][w])
-    for _ in range(s.substeps):
-        wd = wd + clip(td - wd, 0.0, s.water_recovery)
-        we = we - np.minimum(we, loss)
-        we = we + clip(s.water_target_epi - we, 0.0, s.water_recovery)
-    der[bx][w] = wd
-    epi[w] = we
+    k, rec, tgt = s.substeps, s.water_recovery, s.water_target_epi
+    # k reference steps in closed form: the dermis gains min(gap, rec) per step; the epidermis
+    # first loses min(W, loss), then gains min(target - W, rec) (MODEL.md 3.4)
+    der[bx][w] = wd + clip(td - wd, 0.0, k * rec)
+    after_loss = np.maximum(we - loss, 0.0)
+    first = np.minimum(after_loss + rec, np.maximum(after_loss, tgt))
+    rising = np.minimum(first + (k - 1) * (rec - loss), np.maximum(first, tgt))
+    falling = np.maximum(we - k * (loss - rec), min(rec, tgt))
+    epi[w] = np.where(rec > loss, rising, falling)
