@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 import time
 import warnings
@@ -457,7 +456,3 @@ def run_batch(
         raw=raw, progress=progress, validate=validate,
     )
     return open_results(outcome.directory)
-
-
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)

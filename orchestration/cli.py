@@ -251,8 +251,7 @@ def _failure_report(directory: Path) -> int:
         print(f"  run {row['run']} [{row['status']}] replicate {row['replicate']}: {row['error']}")
     if len(failures) > 10:
         print(f"  ... and {len(failures) - 10} more")
-    print(f"Rerun them with: skibidy {{sweep|batch}} --resume {shlex.quote(str(directory))} --retry-failed".replace(
-        "{sweep|batch}", _kind(directory)))
+    print(f"Rerun them with: skibidy {_kind(directory)} --resume {shlex.quote(str(directory))} --retry-failed")
     return EXIT_FAILED_RUNS
 
 
