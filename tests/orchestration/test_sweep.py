@@ -144,3 +144,27 @@ def test_three_axes_with_strings_and_bools(client, write_config, tmp_path: Path)
     summary = pd.read_csv(tmp_path / "o" / "summary.csv")
     assert list(summary.columns[:3]) == ["skin", "skin.scar.enabled", "skin.immune.cytokine_rate"]
     assert len(summary) == 4
+
+
+def test_tasks_carry_sweep_keys_and_stay_within_the_window(client, write_config, tmp_path: Path, monkeypatch) -> None:
+    from orchestration.spec import load_sweep
+
+    cfg = write_config(SMALL_SWEEP.replace("runs_per_value = 2", "runs_per_value = 6"))
+    keys: list[str] = []
+    in_flight: list[int] = []
+    live: set = set()
+    real_submit = client.submit
+
+    def submit(*args, **kwargs):
+        fut = real_submit(*args, **kwargs)
+        keys.append(fut.key)
+        live.add(fut.key)
+        fut.add_done_callback(lambda f: live.discard(f.key))
+        in_flight.append(len(live))
+        return fut
+
+    monkeypatch.setattr(client, "submit", submit)
+    orchestration.run_sweep(cfg, tmp_path / "o", client=client, progress=False, runs_per_task=1, raw=False)
+    prefix = load_sweep(cfg).with_options().hash[:12]
+    assert len(keys) == 24 and all(k.startswith(f"{prefix}-r") for k in keys)
+    assert max(in_flight) <= 16  # the default window: max(16, 3 x 2 threads)
