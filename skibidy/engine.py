@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -373,8 +373,3 @@ def _zero_row(step: int) -> list[float]:
     row = dict.fromkeys(METRIC_COLUMNS, 0.0)
     row["step"], row["time_h"], row["time_days"] = step, t, t / 24.0
     return [row[c] for c in METRIC_COLUMNS]
-
-
-def settings_for(config: Config) -> Any:
-    """Resolved per-run settings (for tests and notebooks)."""
-    return _settings(config)

@@ -27,7 +27,7 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
     """Fire the punch once: zero the tissue inside the disc, seed clot and alkalinity."""
     if st.wounded or not s.wound_on or st.t + 1e-9 < s.trigger_h:
         return
-    from skibidy.model.state import DER, EPI, O2, PERF, WATER, DERMIS
+    from skibidy.model.state import DER, DERMIS, O2, PERF, WATER
 
     w = st.grid.wound
     st.wounded = True
@@ -46,4 +46,3 @@ def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
         st.fibrin[w] = s.fibrin_seed
     if s.ph_on:
         st.ph[w] = 1.0
-    del EPI
