@@ -51,7 +51,11 @@ def test_bit_identical_across_processes() -> None:
         "m=skibidy.simulate(skibidy.load_config(overrides={'skin.duration_days':2.0}),seed=11);"
         "sys.stdout.write(m.to_csv(float_format='%.17g'))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    import os
+
+    # a fresh process with single-threaded BLAS, as on a Dask worker
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "123"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     here = simulate(load_config(overrides={"skin.duration_days": 2.0}), seed=11).to_csv(float_format="%.17g")
     assert out == here
 
