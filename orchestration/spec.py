@@ -440,9 +440,10 @@ def parse_measure(measure: str) -> tuple[str, float | None]:
 def _unknown(table: Mapping[str, Any], allowed: Sequence[str], where: str, what: str) -> None:
     for key in table:
         if key not in allowed:
+            near = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.5)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise SpecError(
-                f"unknown {what} {key!r} in {where}{_nearest(key, allowed)}; "
-                f"allowed: {', '.join(allowed)}"
+                f"unknown {what} {key!r} in {where}{hint}; allowed: {', '.join(allowed)}"
             )
 
 
