@@ -236,7 +236,8 @@ def _prefetch(client: Any) -> None:
     threading.Thread(target=_import_plotting, name="skibidy-prefetch", daemon=True).start()
 
 
-def _import_simulator() -> None:
+async def _import_simulator() -> None:
+    # A coroutine: Dask runs only coroutines with wait=False (else the worker logs an error).
     import skibidy.engine  # noqa: F401
 
 
