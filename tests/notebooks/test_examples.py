@@ -71,6 +71,8 @@ def test_notebook_executes_and_draws(path: Path, tmp_path: Path, this_python_ker
     client.execute()  # raises CellExecutionError, with the traceback, if a cell fails
     outputs = [o for cell in nb.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
+    streams = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "Traceback" not in streams, streams  # e.g. errors logged by Dask workers
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert images, "the notebook drew no figure"
     assert _builder().tagged_png(nb)[:8] == b"\x89PNG\r\n\x1a\n"
