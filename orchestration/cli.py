@@ -213,6 +213,8 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     )
     if outcome.summary is not None and (analyze or len(outcome.summary) <= 40):
         _print_summary(outcome.summary)
+    if validate:
+        _print_validation(directory)
     status = _failure_report(directory)
     print(f"Results: {directory}", flush=True)
     return status
@@ -238,6 +240,33 @@ def _print_summary(table: Any) -> None:
     cols = [c for c in table.columns if not c.endswith(("_ci95", "_n"))]
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.precision", 4):
         print(table[cols].to_string(index=False), flush=True)
+
+
+_VALIDATION_COLUMNS = (
+    "closure_rmse", "inflammation_rmse_pct", "neutrophils_rmse_pct", "macrophages_rmse_pct",
+    "myofibroblasts_rmse_pct", "collagen_rmse_pct", "t90_days_sim", "t90_days_ref",
+)
+
+
+def _print_validation(directory: Path) -> None:
+    """Print validation.json: the full table for a batch, key figures per point for a sweep."""
+    import json
+
+    import pandas as pd
+    from skibidy.validation import report_table
+
+    path = Path(directory) / "validation.json"
+    if not path.is_file():
+        return
+    data = json.loads(path.read_text())
+    print(f"Literature validation ({path}):")
+    if isinstance(data, dict):
+        print(report_table(data), flush=True)
+        return
+    rows = [{**r["point"], "condition": r["condition"], **{k: r.get(k) for k in _VALIDATION_COLUMNS}}
+            for r in data]
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 2):
+        print(pd.DataFrame(rows).to_string(index=False), flush=True)
 
 
 def _failure_report(directory: Path) -> int:
@@ -275,6 +304,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         )
     summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
     _print_summary(summary)
+    if args.validate:
+        _print_validation(d)
     for f in files:
         print(f"wrote {f}")
     status = _failure_report(d)

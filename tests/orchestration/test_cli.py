@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import json
 from pathlib import Path
 
 import pytest
@@ -148,9 +149,14 @@ def test_cli_batch(cluster, capsys, tmp_path: Path) -> None:
     out = tmp_path / "b"
     code = main(["batch", "-n", "2", "--set", "skin.duration_days=0.25", "--set", "skin.metrics_interval_h=1", "--out", str(out),
                  "--scheduler", cluster.scheduler_address, "--no-progress", "--validate"])
-    assert code == 0, capsys.readouterr().err
-    for name in ("metrics.csv", "consensus.csv", "raw/run_001.csv", "config.toml"):
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    for name in ("metrics.csv", "consensus.csv", "raw/run_001.csv", "config.toml", "validation.png"):
         assert (out / name).exists(), name
+    assert "Literature validation" in captured.out
+    closure_line = next(line for line in captured.out.splitlines() if line.startswith("closure_rmse "))
+    reported = json.loads((out / "validation.json").read_text())["closure_rmse"]
+    assert float(closure_line.split()[1]) == pytest.approx(reported, abs=5e-4)
 
 
 def test_a_directory_interrupted_before_its_cube_starts_afresh(tmp_path: Path) -> None:
