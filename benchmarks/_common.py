@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import platform
 import resource
@@ -238,13 +237,10 @@ def sweep_spec(n_points: int, runs_per_value: int, duration_days: float, **kw: A
 
 @contextmanager
 def local_client(workers: int = 2) -> Iterator[Any]:
-    """A LocalCluster like the command line's: single-threaded worker processes on 127.0.0.1."""
-    from distributed import Client, LocalCluster
+    """The command line's embedded LocalCluster (:func:`orchestration.cluster.connect`)."""
+    from orchestration.cluster import ClusterChoice, connect
 
-    with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.CRITICAL,
-    ) as cluster, Client(cluster) as client:
+    with connect(ClusterChoice(None, "local", workers), quiet=True) as client:
         yield client
 
 

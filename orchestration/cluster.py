@@ -113,6 +113,7 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
     ClusterError
         If the scheduler cannot be reached within ``choice.timeout`` seconds.
     """
+    import dask
     from distributed import Client, LocalCluster
     from distributed.versions import VersionMismatchWarning
 
@@ -134,14 +135,18 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
             dashboard: str | None = "127.0.0.1:0"
         except ImportError:
             dashboard = None
-        cluster = LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=dashboard,
-            silence_logs=logging.CRITICAL,
-        )
+        # The workers' statistical profiler samples the running task's stack every 10 ms;
+        # it cost 7-25 % of a simulation's CPU time here (docs/performance.md) and feeds
+        # only the dashboard's profile page, so the embedded cluster runs without it.
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=dashboard,
+                silence_logs=logging.CRITICAL,
+            )
         try:
             with Client(cluster) as client:
                 say(f"Dask: local cluster with {n} worker process(es)")
