@@ -57,3 +57,14 @@ def test_unknown_option_is_a_bad_input_exit_code(capsys: pytest.CaptureFixture[s
     assert main(["run", "--no-such-option"]) == 2
     err = capsys.readouterr().err
     assert "--no-such-option" in err and "Traceback" not in err
+
+
+def test_readme_simulator_example_runs() -> None:
+    """The Python example of the README's simulator section runs as written."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## The simulator", 1)[1]
+    code = re.search(r"```python\n(.+?)\n```", section, re.S).group(1)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    metrics = namespace["metrics"]
+    assert metrics["wound_closure_pct"].iloc[-1] > metrics["wound_closure_pct"].iloc[0]
