@@ -18,6 +18,7 @@ from itertools import product
 from typing import Any, Iterator
 
 import numpy as np
+import skibidy
 
 from orchestration.spec import SweepSpec, resolve_point
 
@@ -131,10 +132,8 @@ class Grid:
 
     def config(self, r: int) -> Any:
         """The simulator config of run ``r``."""
-        from skibidy import load_config
-
         skin, preset, ov = resolve_point(self.spec, self.point(r))
-        return load_config(skin=skin, preset=preset, overrides=ov)
+        return skibidy.load_config(skin=skin, preset=preset, overrides=ov)
 
     def iter_points(self) -> Iterator[tuple[tuple[int, ...], dict[str, Any]]]:
         """Yield ``(axis indices, point)`` for every parameter point in C order."""
@@ -145,15 +144,13 @@ class Grid:
     def time_h(self) -> np.ndarray:
         """The union time axis (hours) over all points of the grid.
 
-        Only axes that can change the output times (skin, preset, duration or metrics
-        interval) are enumerated; the others are held at their first value.
+        Only axes that can change the output times (skin, preset, duration, time step or
+        metrics interval) are enumerated; the others are held at their first value.
         """
-        from skibidy import load_config
-
         timing = [
             i
             for i, a in enumerate(self.axes)
-            if a.param in ("skin", "preset") or a.param.endswith(("duration_days", "metrics_interval_h"))
+            if a.param in ("skin", "preset") or a.param.endswith(("duration_days", "metrics_interval_h", "time_step_h"))
         ]
         base = {a.param: a.values[0] for a in self.axes}
         times: set[float] = set()
@@ -161,17 +158,14 @@ class Grid:
             point = dict(base)
             point.update({self.axes[i].param: v for i, v in zip(timing, combo)})
             skin, preset, ov = resolve_point(self.spec, point)
-            times.update(expected_times(load_config(skin=skin, preset=preset, overrides=ov)))
+            times.update(expected_times(skibidy.load_config(skin=skin, preset=preset, overrides=ov)))
         return np.array(sorted(times), dtype=np.float64)
 
 
 def expected_times(config: Any) -> list[float]:
     """Output times (hours) of a simulation, as ``skibidy.simulate`` writes them.
 
-    One row every ``skin.metrics_interval_h`` starting at 0, for
-    ``ceil(duration_h / interval)`` rows (at least one).
+    The simulator owns its output schedule (:func:`skibidy.output_times`); the
+    times are rounded to 1e-9 h so that runs of different lengths share one axis.
     """
-    interval = float(config["skin.metrics_interval_h"])
-    duration_h = float(config.duration_days) * 24.0
-    n = max(1, int(math.ceil(duration_h / interval - 1e-9)))
-    return [round(k * interval, 9) for k in range(n)]
+    return [round(float(t), 9) for t in skibidy.output_times(config)]

@@ -7,7 +7,7 @@
 """
 
 from skibidy.config import Config, load_config
-from skibidy.engine import simulate
+from skibidy.engine import output_times, simulate
 from skibidy.errors import ConfigError, SkibidyError
 from skibidy.metrics import METRIC_COLUMNS
 
@@ -17,6 +17,7 @@ __all__ = [
     "ConfigError",
     "SkibidyError",
     "load_config",
+    "output_times",
     "simulate",
     "validate",
 ]

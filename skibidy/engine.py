@@ -68,7 +68,7 @@ from skibidy.model.state import (
     diffusion_matrix,
 )
 
-__all__ = ["simulate", "PIPELINE"]
+__all__ = ["simulate", "output_times", "PIPELINE"]
 
 Update = Callable[[State, SimpleNamespace, np.random.Generator], None]
 
@@ -321,25 +321,50 @@ def simulate(config: Config, seed: int = 0) -> pd.DataFrame:
         raise SkibidyError(f"seed must be a non-negative integer, got {seed!r}")
     rng = np.random.default_rng(int(seed))
     s = _settings(config)
-    duration_h = config.duration_days * 24.0
-    n_steps = int(math.floor(duration_h / s.dt + 1e-9))
-    every = int(round(config["skin.metrics_interval_h"] / s.dt))
+    n_steps, every = _schedule(config)
     rows: list[list[float]] = []
     if not s.wound_on:
         st = None
-        for k in range(0, max(n_steps, 1), every):
+        for k in range(0, n_steps, every):
             t = k * s.dt
             rows.append(_zero_row(int(round(t / REF_STEP_H))))
     else:
         st = _initial_state(config, s)
         slow = _settings(config, _SLOW_EVERY)
-        for k in range(max(n_steps, 1)):
+        for k in range(n_steps):
             _step(st, s, slow, rng, k)
             if k % every == 0:
                 rows.append(_metrics_row(st, s, int(round(st.t / REF_STEP_H))))
     frame = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
     frame["step"] = frame["step"].astype(np.int64)
     return frame
+
+
+def _schedule(config: Config) -> tuple[int, int]:
+    """Internal steps of a run (at least one) and the steps between two metrics rows."""
+    dt = float(config["skin.time_step_h"])
+    n_steps = max(1, int(math.floor(config.duration_days * 24.0 / dt + 1e-9)))
+    every = int(round(config["skin.metrics_interval_h"] / dt))
+    return n_steps, every
+
+
+def output_times(config: Config) -> np.ndarray:
+    """The ``time_h`` values of the rows :func:`simulate` writes for ``config``.
+
+    One row every ``skin.metrics_interval_h`` from t = 0, for every internal step
+    that starts before the run's duration; callers that lay out storage for runs
+    (the batch system) use this instead of re-deriving the schedule.
+
+    Examples
+    --------
+    >>> import skibidy
+    >>> skibidy.output_times(skibidy.load_config(overrides={"skin.duration_days": 0.85}))
+    array([ 0., 10.])
+    """
+    n_steps, every = _schedule(config)
+    dt = float(config["skin.time_step_h"])
+    steps = [int(round(k * dt / REF_STEP_H)) for k in range(0, n_steps, every)]
+    return np.array(steps, dtype=np.float64) * REF_STEP_H
 
 
 def iterate(config: Config, seed: int = 0) -> Iterator[tuple[State, SimpleNamespace]]:
@@ -351,7 +376,7 @@ def iterate(config: Config, seed: int = 0) -> Iterator[tuple[State, SimpleNamesp
     s = _settings(config)
     slow = _settings(config, _SLOW_EVERY)
     st = _initial_state(config, s)
-    n_steps = int(math.floor(config.duration_days * 24.0 / s.dt + 1e-9))
+    n_steps, _ = _schedule(config)
     for k in range(n_steps):
         _step(st, s, slow, rng, k)
         yield st, s

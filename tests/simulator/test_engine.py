@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skibidy import METRIC_COLUMNS, load_config, simulate
+from skibidy import METRIC_COLUMNS, load_config, output_times, simulate
 from skibidy.engine import iterate
 from skibidy.model import fibroblast, immune
 from skibidy.model.immune import M1, M2
@@ -25,6 +25,16 @@ def test_frame_shape_columns_and_times() -> None:
     assert list(m["time_h"]) == [0.0, 10.0, 20.0]
     assert list(m["step"]) == [0, 100, 200]
     assert np.allclose(m["time_days"], m["time_h"] / 24)
+
+
+@pytest.mark.parametrize(
+    ("days", "over"),
+    [(0.85, {}), (0.01, {}), (1.0, {"skin.time_step_h": 0.5}), (0.86, {"skin.time_step_h": 0.2}),
+     (2.0, {"skin.metrics_interval_h": 6.0})],
+)
+def test_output_times_are_the_rows_simulate_writes(days: float, over: dict) -> None:
+    config = short(days, **over)
+    assert simulate(config, seed=0)["time_h"].tolist() == output_times(config).tolist()
 
 
 def test_tiny_run_is_cheap_and_finite() -> None:
