@@ -57,6 +57,20 @@ def metric_variables() -> tuple[str, ...]:
     return tuple(c for c in skibidy.METRIC_COLUMNS if c not in ("time_h", "time_days"))
 
 
+def auto_runs_per_chunk(n_times: int) -> int:
+    """Runs per chunk: 256, or more for short time axes, up to about 128 KiB per chunk file.
+
+    Every chunk write costs a few ms per variable whatever its size, so cubes of very short
+    runs (one or a few metrics rows) get fewer, larger chunks (at most 4096 runs).
+
+    Examples
+    --------
+    >>> auto_runs_per_chunk(72), auto_runs_per_chunk(10), auto_runs_per_chunk(1)
+    (256, 1638, 4096)
+    """
+    return int(min(4096, max(TARGET_RUNS_PER_CHUNK, 16384 // max(1, n_times))))
+
+
 def run_chunks(shape: tuple[int, ...], target: int = TARGET_RUNS_PER_CHUNK) -> tuple[int, ...]:
     """Chunk shape over the run dims so that each chunk is a contiguous block of flat indices.
 
@@ -144,7 +158,7 @@ class ResultStore:
         directory: str | Path,
         spec: SweepSpec,
         scheduler: str = "",
-        runs_per_chunk: int = TARGET_RUNS_PER_CHUNK,
+        runs_per_chunk: int | None = None,
     ) -> "ResultStore":
         """Write the template of the whole cube (metadata, coordinates, empty data).
 
@@ -155,8 +169,9 @@ class ResultStore:
         spec : SweepSpec
         scheduler : str
             Scheduler address, for provenance.
-        runs_per_chunk : int
-            Target number of runs per chunk (see :func:`run_chunks`).
+        runs_per_chunk : int, optional
+            Target number of runs per chunk (see :func:`run_chunks`); default
+            :func:`auto_runs_per_chunk` of the time axis.
         """
         import dask.array as da
 
@@ -164,7 +179,7 @@ class ResultStore:
         variables = metric_variables()
         time_h = grid.time_h
         shape = grid.shape
-        chunks = run_chunks(shape, runs_per_chunk)
+        chunks = run_chunks(shape, runs_per_chunk or auto_runs_per_chunk(len(time_h)))
         dims = grid.dims
         coords: dict[str, Any] = {}
         for a in spec.axes:
