@@ -135,10 +135,17 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
             dashboard: str | None = "127.0.0.1:0"
         except ImportError:
             dashboard = None
-        # The workers' statistical profiler samples the running task's stack every 10 ms;
-        # it cost 7-25 % of a simulation's CPU time here (docs/performance.md) and feeds
-        # only the dashboard's profile page, so the embedded cluster runs without it.
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
+        # Two Dask defaults slow a NumPy simulation down (docs/performance.md): the workers'
+        # statistical profiler samples the running task's stack every 10 ms (it feeds only
+        # the dashboard's profile page), and the nanny's MALLOC_TRIM_THRESHOLD_=65536 makes
+        # glibc give memory back after nearly every large temporary array (~20 % more CPU
+        # per run here). The embedded cluster runs without both; BLAS stays single-threaded.
+        environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
+        environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        with dask.config.set({
+            "distributed.worker.profile.enabled": False,
+            "distributed.nanny.pre-spawn-environ": environ,
+        }):
             cluster = LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
