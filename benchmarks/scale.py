@@ -44,12 +44,20 @@ def _done(store: Path) -> int:
 
 
 def run_leg(
-    cmd: list[str], store: Path, total: int, interrupt_at: float | None, log: Path
+    cmd: list[str], store: Path, total: int, interrupt_at: float | None, log: Path,
+    run_delay_s: float = 0.0,
 ) -> dict[str, Any]:
-    """Run one ``skibidy sweep`` command; SIGINT it once ``interrupt_at`` of runs are done."""
+    """Run one ``skibidy sweep`` command; SIGINT it once ``interrupt_at`` of runs are done.
+
+    ``run_delay_s`` makes every run of this leg sleep first (``SKIBIDY_FAULT_DELAY``), so a
+    small sweep on a fast machine is still running when the interrupt comes.
+    """
+    env = dict(os.environ)
+    if run_delay_s > 0:
+        env["SKIBIDY_FAULT_DELAY"] = str(run_delay_s)
     t0 = time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=common.ROOT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=common.ROOT, env=env)
         peak, interrupted_at = 0.0, None
         next_poll = time.monotonic()
         every = 0.5 if total <= 10_000 else 3.0  # reading the status array costs a little
@@ -118,11 +126,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--runs-per-task", type=int, default=None, help="passed to skibidy sweep")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--interrupt-at", type=float, default=0.4, help="fraction done before SIGINT (default 0.4)")
+    p.add_argument(
+        "--run-delay", type=float, default=None,
+        help="seconds every run of the interrupted leg sleeps first, so the interrupt lands "
+        "mid-sweep (default 0; 0.005 with --quick, whose 2000 runs would otherwise finish first)",
+    )
     p.add_argument("--sample", type=int, default=50, help="runs recomputed for the check (default 50)")
     p.add_argument("--keep", type=Path, default=None, help="keep the results directory here")
     args = p.parse_args(argv)
     points, reps = (20, 100) if args.quick else (args.points, args.replicates)
     total = points * reps
+    run_delay = args.run_delay if args.run_delay is not None else (0.005 if args.quick else 0.0)
 
     common.headline(f"scale: {total} runs of {args.days * 24:g} h on {args.workers} workers, streamed")
     load_before = common.load_average()
@@ -137,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             opts += ["--runs-per-task", str(args.runs_per_task)]
         first = run_leg(
             [*base, str(cfg), "--out", str(directory), *opts], store, total, args.interrupt_at,
-            tmp / "leg1.log",
+            tmp / "leg1.log", run_delay_s=run_delay,
         )
         print(
             f"leg 1 (interrupted): exit {first['returncode']}, {first['wall_s']:.1f} s, "
@@ -166,6 +180,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "replicates": reps,
         "days": args.days,
         "workers": args.workers,
+        "run_delay_s_interrupted_leg": run_delay,
         "runs_per_task": args.runs_per_task,
         "interrupted_leg": first,
         "resumed_leg": second,
