@@ -6,7 +6,9 @@ mean curve (the mean of peaks is not the peak of the mean).
 * ``final``: the last valid (non-NaN) value of the run;
 * ``peak``: the maximum;
 * ``auc``: trapezoid rule on ``time`` in hours over the run's valid rows;
-* ``time_to_N``: ``time`` (hours) of the first row whose value is >= N, NaN if never.
+* ``time_to_N``: the time (hours) at which the value first reaches N, interpolated linearly
+  between the rows around the crossing (:func:`skibidy.metrics.time_to_level`, the same
+  definition as the simulator's validation), NaN if never.
 
 Statistics over ``replicate`` use good runs only (``status == 1``): mean, sample standard
 deviation (ddof=1), n, and the half-width of the 95 % confidence interval of the mean
@@ -21,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from orchestration.spec import parse_measure
+from skibidy.metrics import time_to_level
 
 __all__ = ["measure", "replicate_stats", "t_quantile_975"]
 
@@ -48,9 +51,7 @@ def _auc(values: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _time_to(values: np.ndarray, t: np.ndarray, threshold: float) -> np.ndarray:
-    hit = values >= threshold  # NaN compares False
-    first = np.argmax(hit, axis=-1)
-    return np.where(hit.any(axis=-1), t[first], np.nan)
+    return time_to_level(values, t, threshold)
 
 
 def measure(data: xr.DataArray | xr.Dataset, name: str) -> xr.DataArray | xr.Dataset:
@@ -73,7 +74,7 @@ def measure(data: xr.DataArray | xr.Dataset, name: str) -> xr.DataArray | xr.Dat
     >>> da = xr.DataArray([[0.0, 50.0, 95.0, np.nan]], dims=("replicate", "time"),
     ...                   coords={"time": [0.0, 10.0, 20.0, 30.0]})
     >>> float(measure(da, "final")[0]), float(measure(da, "time_to_90")[0])
-    (95.0, 20.0)
+    (95.0, 18.888888888888889)
     >>> float(measure(da, "auc")[0])
     1000.0
     """

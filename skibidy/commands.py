@@ -80,9 +80,10 @@ def _params(args: argparse.Namespace) -> int:
     config = load_config(args.skin, args.preset)
     rows = [(path, repr(config[path]) if isinstance(config[path], str) else str(config[path]).lower()
              if isinstance(config[path], bool) else f"{config[path]:g}" if isinstance(config[path], float)
-             else str(config[path]), p.unit, p.meaning) for path, p in PARAMETERS.items()]
+             else str(config[path]), p.unit, p.meaning + (" [numerical]" if p.numerical else ""))
+            for path, p in PARAMETERS.items()]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    print(f"# skin = {args.skin}, preset = {args.preset}; 'step' rates are per 0.1 h")
+    print(f"# skin = {args.skin}, preset = {args.preset}; rates are per hour; numerical settings are marked [numerical]")
     for path, value, unit, meaning in rows:
         print(f"{path:<{widths[0]}}  {value:<{widths[1]}}  {unit:<{widths[2]}}  {meaning}")
     return 0

@@ -99,7 +99,7 @@ def _collect() -> Mapping[str, Parameter]:
     base = _base_values()
     found: dict[str, Parameter] = {}
     for module in MODULES:
-        for p in module.PARAMETERS:
+        for p in module.parameters:
             if p.path in found:
                 raise RuntimeError(f"parameter {p.path} declared twice")
             if p.path not in base:
@@ -166,7 +166,7 @@ def check_value(path: str, value: Any) -> Any:
 
     Examples
     --------
-    >>> check_value("skin.immune.neutrophil_spawn_waves", 4.0)
+    >>> check_value("skin.max_ta_divisions", 4.0)
     4
     """
     p = PARAMETERS.get(path)
@@ -320,25 +320,12 @@ def _flatten_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_consistency(values: Mapping[str, Any]) -> None:
-    dt = values["skin.time_step_h"]
     interval = values["skin.metrics_interval_h"]
-    ratio = interval / dt
-    if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+    if abs(interval - round(interval)) > 1e-9 or round(interval) < 1:
         raise ConfigError(
-            f"skin.metrics_interval_h = {interval!r} must be a whole multiple of "
-            f"skin.time_step_h = {dt!r}"
+            f"skin.metrics_interval_h = {interval!r} must be a whole number of hours (the model steps "
+            "one hour at a time); use 1, 2, 5, 10, ..."
         )
-    lo, hi = values["skin.tissue_min"], values["skin.tissue_max"]
-    if hi <= lo:
-        raise ConfigError(f"skin.tissue_max ({hi!r}) must be greater than skin.tissue_min ({lo!r})")
-    r = values["skin.wound.radius"]
-    for axis in ("x", "y"):
-        c = values[f"skin.wound.center_{axis}"]
-        if c - r <= lo or c + r >= hi:
-            raise ConfigError(
-                f"the wound (skin.wound.center_{axis} = {c!r}, skin.wound.radius = {r!r}) must lie "
-                f"inside the tissue ({lo!r} .. {hi!r}); reduce the radius or move the centre"
-            )
 
 
 def load_config(

@@ -36,6 +36,9 @@ class Parameter:
     min_exclusive : bool
         If true the value must be strictly greater than ``minimum``
         (durations and lengths that cannot be zero).
+    numerical : bool
+        A run or output setting (duration, output cadence) rather than biology:
+        changing it must not change what the model predicts.
     """
 
     path: str
@@ -46,6 +49,7 @@ class Parameter:
     maximum: float | None = None
     min_exclusive: bool = False
     default: Any = None
+    numerical: bool = False
 
     def with_default(self, value: Any) -> "Parameter":
         """Return a copy with ``default`` set."""
@@ -73,6 +77,7 @@ def param(
     maximum: float | None = None,
     *,
     positive: bool = False,
+    numerical: bool = False,
 ) -> Parameter:
     """Declare a parameter (shorthand used by the model modules).
 
@@ -87,4 +92,4 @@ def param(
         exclusive = False
         if minimum is None and kind in ("int", "float"):
             minimum = 0.0
-    return Parameter(path, kind, unit, meaning, minimum, maximum, exclusive)
+    return Parameter(path, kind, unit, meaning, minimum, maximum, exclusive, numerical=numerical)

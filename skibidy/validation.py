@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from skibidy.errors import SkibidyError
+from skibidy.metrics import time_to_level
 
 __all__ = ["CONDITIONS", "ValidationReport", "validate", "reference_curves", "plot_dashboard"]
 
@@ -96,14 +97,8 @@ def _interp(curve: pd.DataFrame, days: np.ndarray) -> np.ndarray:
 
 def _time_to(days: np.ndarray, values: np.ndarray, level: float) -> float | None:
     """First time (days, linear interpolation) at which ``values`` reaches ``level``."""
-    above = np.flatnonzero(values >= level)
-    if above.size == 0:
-        return None
-    k = int(above[0])
-    if k == 0:
-        return float(days[0])
-    d0, d1, v0, v1 = days[k - 1], days[k], values[k - 1], values[k]
-    return float(d0 + (level - v0) / (v1 - v0) * (d1 - d0)) if v1 != v0 else float(d1)
+    found = float(time_to_level(values, days, level))
+    return None if np.isnan(found) else found
 
 
 def _normalise(values: np.ndarray, how: str) -> np.ndarray:

@@ -1,52 +1,43 @@
-"""Model modules: one file per biological process.
+"""Model modules: one file per biological process, each following :class:`~skibidy.model.module.Module`.
 
-Each module declares the parameters it reads (``PARAMETERS``) beside the code
-that uses them; :data:`MODULES` lists them in the order the engine updates
-them (see :mod:`skibidy.engine`).
+:data:`MODULES` is the one ordered list the engine derives everything from: the order in
+which processes update within a step (and take part in the wound event), the registry of
+configuration keys, the diffusing signals and the metric columns.
 """
 
 from __future__ import annotations
 
 from skibidy.model import (
-    calcium,
     core,
-    dermis,
-    derived,
     diabetic,
     fibroblast,
-    fibronectin,
     hemostasis,
     immune,
     inflammation,
     keratinocyte,
-    mmp,
-    oxygen,
+    matrix,
+    moisture,
     perfusion,
     ph,
     scar,
-    water,
     wound,
 )
+from skibidy.model.module import Module
 
-__all__ = ["MODULES"]
+__all__ = ["MODULES", "Module"]
 
-MODULES = (
-    core,
-    wound,
-    perfusion,
-    oxygen,
-    water,
-    calcium,
-    inflammation,
-    immune,
-    fibroblast,
-    mmp,
-    fibronectin,
-    hemostasis,
-    dermis,
-    ph,
-    scar,
-    keratinocyte,
-    derived,
-    diabetic,
+MODULES: tuple[Module, ...] = (
+    core.MODULE,
+    diabetic.MODULE,
+    wound.MODULE,
+    hemostasis.MODULE,
+    perfusion.MODULE,
+    moisture.MODULE,
+    ph.MODULE,
+    inflammation.MODULE,
+    immune.MODULE,
+    fibroblast.MODULE,
+    matrix.MODULE,
+    keratinocyte.MODULE,
+    scar.MODULE,
 )

@@ -1,39 +1,41 @@
-"""Diabetic mode: the factors applied to each process when ``skin.diabetic.mode`` is on."""
+"""Diabetic skin: the switch and the factors by which it alters each process.
+
+Each factor multiplies one rate or time of another module and is read there with
+:func:`skibidy.model.module.diabetic_factor`, which gives 1 unless
+``skin.diabetic.mode`` is on. Literature sources are in ``data/modules/diabetic.toml``.
+"""
 
 from __future__ import annotations
 
+from skibidy.model.module import Module
 from skibidy.parameter import param
 
-_F = "x"
+
+def _factor(name: str, meaning: str) -> object:
+    return param(f"skin.diabetic.{name}", "float", "fold", meaning)
+
 
 PARAMETERS = (
-    param("skin.diabetic.mode", "bool", "-", "apply every diabetic factor below"),
-    param("skin.diabetic.m1_duration_factor", "float", _F, "M1 timer multiplier", positive=True),
-    param("skin.diabetic.resolution_factor", "float", _F, "M2 resolution multiplier"),
-    param("skin.diabetic.efferocytosis_factor", "float", _F, "probability an engulfment succeeds", 0.0, 1.0),
-    param("skin.diabetic.neutrophil_factor", "float", _F, "neutrophil count multiplier"),
-    param("skin.diabetic.neutrophil_lifespan_factor", "float", _F, "neutrophil lifespan multiplier",
-          positive=True),
-    param("skin.diabetic.neutrophil_apoptosis_factor", "float", _F, "neutrophil apoptosis multiplier"),
-    param("skin.diabetic.neutrophil_waves_factor", "float", _F, "neutrophil wave count multiplier",
-          positive=True),
-    param("skin.diabetic.neutrophil_window_factor", "float", _F, "neutrophil wave window multiplier"),
-    param("skin.diabetic.macrophage_taper_factor", "float", _F, "macrophage recruitment taper multiplier"),
-    param("skin.diabetic.prolif_factor", "float", _F, "keratinocyte G1 -> S multiplier"),
-    param("skin.diabetic.migration_factor", "float", _F, "keratinocyte speed multiplier"),
-    param("skin.diabetic.fibroblast_activation_factor", "float", _F, "activation timeout multiplier"),
-    param("skin.diabetic.collagen_factor", "float", _F, "collagen deposition multiplier"),
-    param("skin.diabetic.fibroblast_lifespan_factor", "float", _F, "fibroblast lifespan multiplier",
-          positive=True),
-    param("skin.diabetic.baseline_inflammation", "float", "1/step",
-          "chronic inflammation into open wound voxels"),
-    param("skin.diabetic.inflammation_sensitivity", "float", _F,
-          "keratinocytes feel immune pressure x this in both Hill gates"),
-    param("skin.diabetic.mmp_factor", "float", _F, "MMP production multiplier"),
-    param("skin.diabetic.timp_factor", "float", _F, "MMP decay multiplier (TIMP deficit)"),
-    param("skin.diabetic.vegf_factor", "float", _F, "VEGF production multiplier"),
+    param("skin.diabetic.mode", "bool", "-", "diabetic skin: every factor below takes effect"),
+    _factor("m1_duration_factor", "M1 macrophages stay pro-inflammatory this much longer"),
+    _factor("resolution_factor", "inflammation clearance by M2 macrophages"),
+    _factor("efferocytosis_factor", "clearance of apoptotic neutrophils by macrophages"),
+    _factor("neutrophil_factor", "neutrophil recruitment"),
+    _factor("neutrophil_lifespan_factor", "neutrophil maximal lifespan"),
+    _factor("neutrophil_apoptosis_factor", "neutrophil apoptosis rate"),
+    _factor("neutrophil_window_factor", "duration of neutrophil recruitment"),
+    _factor("macrophage_taper_factor", "decline of monocyte recruitment"),
+    _factor("prolif_factor", "keratinocyte G1 progression"),
+    _factor("migration_factor", "keratinocyte crawling speed"),
+    _factor("inflammation_sensitivity", "keratinocyte sensitivity to inflammation"),
+    _factor("fibroblast_activation_factor", "TGF-beta needed for myofibroblast differentiation"),
+    _factor("fibroblast_lifespan_factor", "fibroblast lifespan"),
+    _factor("collagen_factor", "collagen synthesis per fibroblast"),
+    _factor("mmp_factor", "MMP production"),
+    _factor("timp_factor", "TIMP inhibition of MMPs (MMP decay)"),
+    _factor("vegf_factor", "VEGF production and response"),
+    param("skin.diabetic.baseline_inflammation", "float", "a.u./h",
+          "chronic inflammatory input of diabetic tissue (AGE/RAGE signalling)"),
 )
 
-
-def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
-    """Nothing to precompute: other modules read their factor through ``s.diabetic(path)``."""
+MODULE = Module("diabetic skin", PARAMETERS, lambda cfg: None)

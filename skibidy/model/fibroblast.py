@@ -1,163 +1,139 @@
-"""Fibroblasts (agents): recruitment, activation, myofibroblasts, TGF-beta and collagen."""
+"""Fibroblasts: influx, myofibroblast differentiation, collagen, contraction, apoptosis.
+
+Fibroblasts enter the granulation tissue from the wound margin in proportion to the
+TGF-beta in the wound (Poisson draws onto TGF-beta-rich sites) while the wound is open.
+After ``myofibroblast_delay_h`` a fibroblast differentiates into a myofibroblast at a
+rate that rises with local TGF-beta (half-maximal at ``myofibroblast_threshold``).
+Myofibroblasts secrete TGF-beta, lay down procollagen (fibroblasts a quarter as much),
+which cross-links into collagen over ``collagen_maturation_h``, and pull the wound edge
+inwards (contraction). Once the epidermis has closed over them, fibroblasts and
+myofibroblasts die by apoptosis (Desmouliere et al. 1995).
+"""
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from skibidy.model.state import clip
+from skibidy.model.module import Module, diabetic_factor, hill, saturation
 from skibidy.parameter import param
 
+FIBROBLAST, MYOFIBROBLAST = 0, 1
+DIFFERENTIATION_H = 24.0
+"""Mean time to differentiate once the delay has passed, at saturating TGF-beta."""
+FIBROBLAST_COLLAGEN_SHARE = 0.25
+"""Collagen synthesis of a fibroblast relative to a myofibroblast."""
+OXYGEN_HALF = 0.3
+"""Oxygen availability constant of collagen hydroxylation (prolyl hydroxylase needs O2)."""
+
 PARAMETERS = (
-    param("skin.fibroblast.enabled", "bool", "-", "fibroblasts, TGF-beta and collagen"),
-    param("skin.fibroblast.spawn_delay_h", "float", "h", "first fibroblast wave after wounding"),
-    param("skin.fibroblast.spawn_waves", "int", "count", "number of fibroblast waves", 1, 1000),
-    param("skin.fibroblast.spawn_window_h", "float", "h", "time from first to last wave"),
-    param("skin.fibroblast.diameter", "float", "um", "fibroblast size: sets the ring slot count", positive=True),
-    param("skin.fibroblast.density_factor", "float", "x", "fibroblast count multiplier", positive=True),
-    param("skin.fibroblast.activation_delay_h", "float", "h", "quiescent -> activated timeout"),
-    param("skin.fibroblast.activation_threshold", "float", "a.u.", "... or local TGF-beta above this"),
-    param("skin.fibroblast.myofibroblast_delay_h", "float", "h", "minimum activated time before myofibroblast"),
-    param("skin.fibroblast.myofibroblast_threshold", "float", "a.u.", "TGF-beta needed for activated -> myo"),
-    param("skin.fibroblast.apoptosis_threshold", "float", "a.u.",
-          "myofibroblasts die when TGF-beta falls below this (after min_lifespan)"),
-    param("skin.fibroblast.apoptosis_onset_h", "float", "h", "myofibroblast age before stochastic death"),
-    param("skin.fibroblast.apoptosis_rate", "float", "1/step", "myofibroblast death probability after onset",
-          0.0, 1.0),
-    param("skin.fibroblast.min_lifespan_h", "float", "h", "minimum age for low-TGF-beta removal"),
-    param("skin.fibroblast.lifespan_h", "float", "h", "fibroblast maximal age", positive=True),
-    param("skin.fibroblast.migration_speed", "float", "um/h", "fibroblast crawling speed"),
-    param("skin.fibroblast.dermal_margin", "float", "um", "width of the recruitment ring outside the wound"),
-    param("skin.fibroblast.tgfb_diffusion", "float", "um^2/h", "TGF-beta diffusion"),
+    param("skin.fibroblast.enabled", "bool", "-", "fibroblasts, myofibroblasts and collagen"),
+    param("skin.fibroblast.recruitment_rate", "float", "cells/h per a.u.",
+          "fibroblast influx per unit of wound TGF-beta (summed over the open wound)"),
+    param("skin.fibroblast.myofibroblast_delay_h", "float", "h", "time as a fibroblast before differentiating"),
+    param("skin.fibroblast.myofibroblast_threshold", "float", "a.u.",
+          "TGF-beta giving half the maximal differentiation rate", positive=True),
+    param("skin.fibroblast.tgfb_rate", "float", "a.u./h per cell", "TGF-beta secreted by each myofibroblast"),
     param("skin.fibroblast.tgfb_decay", "float", "1/h", "TGF-beta decay"),
-    param("skin.fibroblast.tgfb_rate", "float", "1/step/cell", "TGF-beta from each myofibroblast"),
-    param("skin.fibroblast.tgfb_taper_rate", "float", "1/step", "myofibroblast TGF-beta x exp(-taper*age)"),
-    param("skin.fibroblast.m2_tgfb_rate", "float", "1/step/cell", "TGF-beta from each M2 macrophage"),
-    param("skin.fibroblast.collagen_deposition_rate", "float", "1/step/cell", "collagen from each myofibroblast"),
-    param("skin.fibroblast.collagen_decay", "float", "1/h", "spontaneous collagen turnover"),
-    param("skin.fibroblast.collagen_maturation_h", "float", "h",
-          "mean time for deposited procollagen to mature into cross-linked collagen", positive=True),
+    param("skin.fibroblast.collagen_deposition_rate", "float", "a.u./h per cell",
+          "procollagen laid down by each myofibroblast"),
+    param("skin.fibroblast.collagen_maturation_h", "float", "h", "mean time for procollagen to cross-link",
+          positive=True),
+    param("skin.fibroblast.apoptosis_rate", "float", "1/h", "apoptosis of (myo)fibroblasts under closed epidermis"),
+    param("skin.fibroblast.lifespan_h", "float", "h", "(myo)fibroblast maximal residence", positive=True),
+    param("skin.fibroblast.contraction_rate", "float", "um/h per cell per site",
+          "inward pull of the wound edge per myofibroblast per wound site"),
 )
 
-QUIESCENT, ACTIVATED, MYO = 0, 1, 2
+TGFB_DIFFUSION_UM2_H = 20000.0
+"""TGF-beta diffusivity in tissue (about 6 um^2/s)."""
 
 
-def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
-    d = s.diabetic
-    s.fibroblast_on = cfg["skin.fibroblast.enabled"] and s.wound_on
-    r, margin = cfg["skin.wound.radius"], cfg["skin.fibroblast.dermal_margin"]
-    total = max(6, math.ceil(2 * math.pi * (r + margin) / cfg["skin.fibroblast.diameter"]
-                             * cfg["skin.fibroblast.density_factor"]))
-    waves = cfg["skin.fibroblast.spawn_waves"]
-    window_steps = round(cfg["skin.fibroblast.spawn_window_h"] * 10)
-    interval_h = (window_steps // (waves - 1)) / 10 if waves > 1 else 0.0
-    s.fib_wave_h = [cfg["skin.fibroblast.spawn_delay_h"] + k * interval_h for k in range(waves)]
-    s.fib_wave_n = [total // waves] * (waves - 1) + [total - (total // waves) * (waves - 1)]
-    s.fib_margin = margin
-    s.fib_activation_h = cfg["skin.fibroblast.activation_delay_h"] * d("skin.diabetic.fibroblast_activation_factor")
-    s.fib_activation_thr = cfg["skin.fibroblast.activation_threshold"]
-    s.myo_delay = cfg["skin.fibroblast.myofibroblast_delay_h"]
-    s.myo_thr = cfg["skin.fibroblast.myofibroblast_threshold"]
-    s.myo_apop_thr = cfg["skin.fibroblast.apoptosis_threshold"]
-    s.myo_apop_onset = cfg["skin.fibroblast.apoptosis_onset_h"]
-    s.p_myo_apop = s.per_dt_prob(cfg["skin.fibroblast.apoptosis_rate"])
-    s.fib_min_life = cfg["skin.fibroblast.min_lifespan_h"]
-    s.fib_lifespan = cfg["skin.fibroblast.lifespan_h"] * d("skin.diabetic.fibroblast_lifespan_factor")
-    s.fib_speed = cfg["skin.fibroblast.migration_speed"]
-    s.tgfb_rate = cfg["skin.fibroblast.tgfb_rate"]
-    s.tgfb_taper = cfg["skin.fibroblast.tgfb_taper_rate"]
-    s.m2_tgfb = cfg["skin.fibroblast.m2_tgfb_rate"]
-    s.collagen_rate = cfg["skin.fibroblast.collagen_deposition_rate"] * d("skin.diabetic.collagen_factor")
-    s.collagen_decay = cfg["skin.fibroblast.collagen_decay"]
-    s.maturation = 1.0 - math.exp(-s.dt / cfg["skin.fibroblast.collagen_maturation_h"])
-    s.fib_mmp = s.mmp_fib_rate * d("skin.diabetic.mmp_factor")
+@dataclass(frozen=True)
+class Settings:
+    on: bool
+    recruitment: float
+    delay_h: float
+    threshold: float
+    tgfb: float
+    tgfb_decay: float
+    collagen: float
+    maturation_h: float
+    apoptosis: float
+    lifespan_h: float
+    contraction: float
 
 
-def recruit(st, s, rng) -> None:  # type: ignore[no-untyped-def]
-    """Fibroblast waves on a ring just outside the wound (dermal layer)."""
-    if not (st.wounded and s.fibroblast_on):
-        return
-    age = st.t - s.trigger_h
-    while st.fibroblast_waves_done < len(s.fib_wave_h) and age + 1e-9 >= s.fib_wave_h[st.fibroblast_waves_done]:
-        k = st.fibroblast_waves_done
-        n = s.fib_wave_n[k]
-        theta = k * (math.pi / n) + np.arange(n) * 2 * math.pi / n
-        radius = s.radius + rng.random(n) * s.fib_margin
-        x = clip(s.cx + radius * np.cos(theta), s.tissue_lo, s.tissue_hi)
-        y = clip(s.cy + radius * np.sin(theta), s.tissue_lo, s.tissue_hi)
-        st.fibroblasts.add(x, y, QUIESCENT)
-        st.fibroblast_waves_done += 1
+def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
+    p = "skin.fibroblast."
+    return Settings(
+        on=cfg[p + "enabled"],
+        recruitment=cfg[p + "recruitment_rate"],
+        delay_h=cfg[p + "myofibroblast_delay_h"],
+        threshold=cfg[p + "myofibroblast_threshold"] * diabetic_factor(cfg, "skin.diabetic.fibroblast_activation_factor"),
+        tgfb=cfg[p + "tgfb_rate"],
+        tgfb_decay=cfg[p + "tgfb_decay"],
+        collagen=cfg[p + "collagen_deposition_rate"] * diabetic_factor(cfg, "skin.diabetic.collagen_factor"),
+        maturation_h=cfg[p + "collagen_maturation_h"],
+        apoptosis=cfg[p + "apoptosis_rate"],
+        lifespan_h=cfg[p + "lifespan_h"] * diabetic_factor(cfg, "skin.diabetic.fibroblast_lifespan_factor"),
+        contraction=cfg[p + "contraction_rate"],
+    )
 
 
-def step(st, s, rng) -> None:  # type: ignore[no-untyped-def]
-    """Fibroblast state machine: quiescent -> activated -> myofibroblast -> apoptosis; outputs."""
-    from skibidy.model.immune import migrate
-    from skibidy.model.state import DER, MMP, TGFB
-
-    _mature(st, s)
-    fib = st.fibroblasts
-    if len(fib) == 0:
+def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
+    """Influx, differentiation, apoptosis, then secretion, collagen and contraction."""
+    if not s.on:
         return
     g = st.grid
-    fib.age += s.dt
-    fib.state_age += s.dt
-    fp = g.footprint(fib.x, fib.y, s.fine_reach, fib.cache)
-    tgfb = g.read(st.f[TGFB][DER], fp)
-    alive = fib.age <= s.fib_lifespan
-    myo = fib.state == MYO
-    alive &= ~(myo & (tgfb < s.myo_apop_thr) & (fib.age > s.fib_min_life))
-    u = rng.random(len(fib))
-    alive &= ~(myo & (fib.state_age > s.myo_apop_onset) & (u < s.p_myo_apop))
-    quiescent = fib.state == QUIESCENT
-    activate = quiescent & ((tgfb > s.fib_activation_thr) | (fib.state_age > s.fib_activation_h))
-    activated = fib.state == ACTIVATED
-    to_myo = activated & (tgfb > s.myo_thr) & (fib.state_age > s.myo_delay)
-    fib.state[activate] = ACTIVATED
-    fib.state[to_myo] = MYO
-    fib.state_age[activate | to_myo] = 0.0
-    fib.keep(alive)
-    if len(fib) == 0:
-        return
-    fp = g.footprint(fib.x, fib.y, s.fine_reach, fib.cache)
-    myo = fib.state == MYO
-    busy = fib.state != QUIESCENT
-    if myo.any():
-        g.deposit(st.f[TGFB][DER], fp, np.where(myo, s.tgfb_rate * np.exp(-s.tgfb_taper * fib.state_age * 10) * s.dtf, 0.0))
-    coarse = g.footprint(fib.x, fib.y, s.coarse_reach, fib.cache)
-    if myo.any():
-        amount = np.where(myo, s.collagen_rate * s.dtf, 0.0)
-        g.deposit(st.procollagen, coarse, amount)
-        st.procollagen_total += float(amount.sum())
-    if s.mmp_on and busy.any():
-        g.deposit(st.f[MMP][DER], fp, np.where(busy, s.fib_mmp * s.dtf, 0.0))
-    if s.fn_on and busy.any():
-        g.deposit(st.fibronectin[DER], coarse, np.where(busy, s.fn_deposition * s.dtf, 0.0))
-    moving = Subset(fib, busy)
-    migrate(st, s, moving, st.f[TGFB][DER], s.fib_speed)
-    fib.x[busy], fib.y[busy] = moving.x, moving.y
-    if s.collagen_decay > 0:
-        st.collagen *= math.exp(-s.collagen_decay * s.dt)
+    w = g.wound
+    cells = st.fibroblasts
+    open_share = 1.0 - float(st.covered[w].mean())
+    expected = s.recruitment * float(st.tgfb[w].sum()) * open_share * dt
+    cells.add(g.draw_sites(rng, int(rng.poisson(expected)), st.tgfb), FIBROBLAST)
+    cells.grow_older(dt)
+    draws = rng.random((2, len(cells)))
+    # differentiation: after the delay, faster where TGF-beta is high
+    local = st.tgfb.ravel()[cells.site]
+    drive = 1.0 - hill(local, s.threshold, 1.0)
+    ready = (cells.state == FIBROBLAST) & (cells.age >= s.delay_h)
+    turn = ready & (draws[0] < 1.0 - np.exp(-drive * dt / DIFFERENTIATION_H))
+    cells.state[turn] = MYOFIBROBLAST
+    cells.state_age[turn] = 0.0
+    # apoptosis once the epidermis has closed over the cell; the lifespan caps residence
+    closed = st.barrier.ravel()[cells.site]
+    die = (draws[1] < 1.0 - np.exp(-s.apoptosis * closed * dt)) | (cells.age >= s.lifespan_h)
+    cells.keep(~die)
+    myo = cells.state == MYOFIBROBLAST
+    st.myofibroblast_density[:] = g.site_counts(cells.site[myo])
+    st.fibroblast_density[:] = g.site_counts(cells.site)
+    synthesis = st.myofibroblast_density + FIBROBLAST_COLLAGEN_SHARE * (st.fibroblast_density - st.myofibroblast_density)
+    st.tgfb += s.tgfb * st.myofibroblast_density * dt
+    st.procollagen += s.collagen * synthesis * saturation(st.oxygen, OXYGEN_HALF) * dt
+    matured = st.procollagen * (1.0 - np.exp(-dt / s.maturation_h))
+    st.procollagen -= matured
+    st.collagen += matured
+    st.contraction_um_h = s.contraction * float(np.count_nonzero(myo)) / g.n_wound
 
 
-def _mature(st, s) -> None:  # type: ignore[no-untyped-def]
-    """Deposited procollagen cross-links into (measured, MMP-degradable) collagen."""
-    from skibidy.model.state import DER
-
-    if st.procollagen_total <= 0.0:
-        return
-    done = st.procollagen * s.maturation
-    st.procollagen -= done
-    st.collagen[DER] += done
-    st.procollagen_total *= 1.0 - s.maturation
+def diffusion(s: Settings) -> dict[str, tuple[float, float]]:
+    return {"tgfb": (TGFB_DIFFUSION_UM2_H, s.tgfb_decay)}
 
 
-class Subset:
-    """Positions of a subset of agents (for migration of non-quiescent fibroblasts only)."""
+def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    w = st.grid.wound
+    cells = st.fibroblasts
+    return {"n_fibroblasts": float(len(cells)), "n_myofibroblasts": float(cells.count(MYOFIBROBLAST)),
+            "mean_tgfb_wound": float(st.tgfb[w].mean()), "mean_collagen_wound": float(st.collagen[w].mean())}
 
-    def __init__(self, cells, mask: np.ndarray) -> None:  # type: ignore[no-untyped-def]
-        self.x = cells.x[mask]
-        self.y = cells.y[mask]
 
-    def __len__(self) -> int:
-        return int(self.x.size)
+MODULE = Module(
+    "fibroblasts and collagen", PARAMETERS, settings,
+    reads=("tgfb", "covered", "barrier", "oxygen"),
+    writes=("fibroblasts", "myofibroblast_density", "fibroblast_density", "tgfb", "procollagen", "collagen",
+            "contraction_um_h"),
+    step=step, diffusion=diffusion,
+    columns=("n_fibroblasts", "n_myofibroblasts", "mean_tgfb_wound", "mean_collagen_wound"), report=report,
+)
+

@@ -1,45 +1,55 @@
-"""Hemostasis: the fibrin clot laid down at wounding."""
+"""Hemostasis: the fibrin clot that fills the wound, feeds TGF-beta and is cleared."""
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from skibidy.model.module import Module
 from skibidy.parameter import param
 
 PARAMETERS = (
-    param("skin.hemostasis.enabled", "bool", "-", "fibrin clot field"),
-    param("skin.hemostasis.decay", "float", "1/h", "spontaneous fibrin loss"),
-    param("skin.hemostasis.wound_seed", "float", "-", "clot density at wounding"),
-    param("skin.hemostasis.tgfb_coupling", "float", "1/step", "TGF-beta released per unit fibrin"),
-    param("skin.hemostasis.fibronectin_coupling", "float", "1/step", "fibronectin released per unit fibrin"),
-    param("skin.hemostasis.mmp_degradation", "float", "1/step per MMP", "fibrinolysis per unit MMP"),
+    param("skin.hemostasis.enabled", "bool", "-", "a fibrin clot fills the wound at injury"),
+    param("skin.hemostasis.wound_seed", "float", "a.u.", "fibrin density of the fresh clot"),
+    param("skin.hemostasis.decay", "float", "1/h", "fibrinolysis (plasmin) rate"),
+    param("skin.hemostasis.mmp_degradation", "float", "1/h per MMP", "fibrin cleared per unit MMP"),
+    param("skin.hemostasis.tgfb_coupling", "float", "a.u./h per fibrin",
+          "TGF-beta released by platelets trapped in the clot"),
 )
 
 
-def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
-    s.hemostasis_on = cfg["skin.hemostasis.enabled"] and s.wound_on
-    s.fibrin_decay = cfg["skin.hemostasis.decay"]
-    s.fibrin_seed = cfg["skin.hemostasis.wound_seed"]
-    s.fibrin_tgfb = cfg["skin.hemostasis.tgfb_coupling"]
-    s.fibrin_fn = cfg["skin.hemostasis.fibronectin_coupling"]
-    s.fibrin_mmp = cfg["skin.hemostasis.mmp_degradation"]
+@dataclass(frozen=True)
+class Settings:
+    on: bool
+    seed: float
+    decay: float
+    mmp_degradation: float
+    tgfb: float
 
 
-def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
-    """The clot releases TGF-beta and fibronectin, decays and is lysed by MMP."""
-    from skibidy.model.state import EPI, MMP, TGFB
+def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(cfg["skin.hemostasis.enabled"], cfg["skin.hemostasis.wound_seed"],
+                    cfg["skin.hemostasis.decay"], cfg["skin.hemostasis.mmp_degradation"],
+                    cfg["skin.hemostasis.tgfb_coupling"])
 
-    if not (st.wounded and s.hemostasis_on) or st.t - s.trigger_h <= 0:
+
+def start(st, s: Settings) -> None:  # type: ignore[no-untyped-def]
+    if s.on:
+        st.fibrin[st.grid.wound] = s.seed
+
+
+def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
+    """Platelet TGF-beta release, then fibrinolysis and MMP cleavage of the clot."""
+    if not s.on:
         return
-    bx = st.grid.box  # the clot lies in the wound only
-    fb = st.fibrin[bx]
-    if s.fibroblast_on:
-        st.f[TGFB][EPI][bx] += fb * s.fibrin_tgfb * s.dtf
-    if s.fn_on:
-        st.fibronectin[EPI][bx] += fb * s.fibrin_fn * s.dtf
-    if s.mmp_on and s.fibrin_mmp > 0:
-        fb -= np.minimum(fb, st.f[MMP][EPI][bx] * s.fibrin_mmp * s.dtf)
-    if s.fibrin_decay > 0:
-        fb *= math.exp(-s.fibrin_decay * s.dt)
+    st.tgfb += s.tgfb * st.fibrin * dt
+    st.fibrin *= np.exp(-(s.decay + s.mmp_degradation * st.mmp) * dt)
+
+
+def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return {"mean_fibrin_wound": float(st.fibrin[st.grid.wound].mean())}
+
+
+MODULE = Module("hemostasis", PARAMETERS, settings, reads=("mmp",), writes=("fibrin", "tgfb"),
+                step=step, start=start, columns=("mean_fibrin_wound",), report=report)

@@ -1,66 +1,57 @@
-"""Inflammation (DAMP-driven cytokine field) and immune pressure."""
+"""Inflammation: damage signals from the open wound bed, their spread and decay.
+
+Open (not yet re-epithelialised) wound tissue releases damage-associated signals
+(DAMPs) at ``wound_source_rate``, fading as ``exp(-wound_source_taper t)``; immune
+cells add cytokines and M2 macrophages remove them (``immune.py``). Diabetic tissue
+adds a chronic ``baseline_inflammation``. The field diffuses and decays.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from skibidy.model.state import clip
+from skibidy.model.module import Module
 from skibidy.parameter import param
 
 PARAMETERS = (
-    param("skin.inflammation.diffusion", "float", "um^2/h", "diffusion of inflammation and immune pressure"),
-    param("skin.inflammation.decay", "float", "1/h", "decay of inflammation and immune pressure"),
-    param("skin.inflammation.migration_threshold", "float", "a.u.",
-          "Hill constant of keratinocyte migration suppression by immune pressure", positive=True),
-    param("skin.inflammation.prolif_threshold", "float", "a.u.",
-          "Hill constant of keratinocyte G1->S suppression by immune pressure", positive=True),
-    param("skin.inflammation.wound_source_rate", "float", "1/step", "DAMP source amplitude"),
-    param("skin.inflammation.wound_source_taper", "float", "1/step",
-          "DAMP source decays as exp(-taper * wound age in steps)"),
-    param("skin.inflammation.split_enabled", "bool", "-",
-          "separate pro- and anti-inflammatory fields (net = pro - weight * anti)"),
-    param("skin.inflammation.anti_diffusion", "float", "um^2/h", "anti-inflammatory field diffusion"),
-    param("skin.inflammation.anti_decay", "float", "1/h", "anti-inflammatory field decay"),
-    param("skin.inflammation.anti_weight", "float", "-", "weight of anti in the net inflammation"),
+    param("skin.inflammation.wound_source_rate", "float", "a.u./h", "DAMP release by open wound tissue"),
+    param("skin.inflammation.wound_source_taper", "float", "1/h", "fading of the DAMP release"),
+    param("skin.inflammation.decay", "float", "1/h", "decay of inflammatory signals"),
+    param("skin.inflammation.diffusion", "float", "um^2/h", "spread of inflammatory signals"),
 )
 
 
-def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
-    s.damp_rate = cfg["skin.inflammation.wound_source_rate"]
-    s.damp_taper = cfg["skin.inflammation.wound_source_taper"]
-    s.ip_mig_k = cfg["skin.inflammation.migration_threshold"]
-    s.ip_prolif_k = cfg["skin.inflammation.prolif_threshold"]
-    s.split = cfg["skin.inflammation.split_enabled"]
-    s.anti_weight = cfg["skin.inflammation.anti_weight"]
-    s.baseline_infl = s.diabetic("skin.diabetic.baseline_inflammation", neutral=0.0)
+@dataclass(frozen=True)
+class Settings:
+    source: float
+    taper: float
+    decay: float
+    diffusion: float
+    baseline: float
 
 
-def net(st, s) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Net inflammation (both layers): pro minus weighted anti in split mode."""
-    from skibidy.model.state import ANTI, I
-
-    if s.split:
-        return np.maximum(0.0, st.f[I] - s.anti_weight * st.f[ANTI])
-    return st.f[I]
+def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
+    baseline = cfg["skin.diabetic.baseline_inflammation"] if cfg["skin.diabetic.mode"] else 0.0
+    return Settings(cfg["skin.inflammation.wound_source_rate"], cfg["skin.inflammation.wound_source_taper"],
+                    cfg["skin.inflammation.decay"], cfg["skin.inflammation.diffusion"], baseline)
 
 
-def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
-    """DAMP sources (dermal deficit and open epidermis) and the diabetic chronic baseline."""
-    from skibidy.model.state import DER, DERMIS, EPI, I
+def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
+    """DAMP release from open tissue (and the diabetic baseline)."""
+    w = st.grid.wound
+    release = s.source * np.exp(-s.taper * st.t) * (1.0 - st.barrier) + s.baseline
+    st.inflammation += np.where(w, release, 0.0) * dt
 
-    if not st.wounded:
-        return
-    age = st.t - s.trigger_h
-    if age <= 0:
-        return
-    bx, w = st.grid.box, st.grid.wbox
-    mid_steps = (age - 0.5 * s.dt) / 0.1
-    r_w = s.damp_rate * np.exp(-s.damp_taper * max(mid_steps, 0.0)) * s.dtf
-    open_epi = np.maximum(0.0, 1.0 - st.stratum[bx])
-    if r_w > 1e-12:
-        if s.dermis_on:
-            deficit = clip(1.0 - st.f[DERMIS][DER][bx] / s.dermis_target, 0.0, 1.0)
-            st.f[I][DER][bx] += np.where(w, r_w * deficit, 0.0)
-        st.f[I][EPI][bx] += np.where(w, 0.25 * r_w * open_epi, 0.0)
-    if s.baseline_infl > 0:
-        st.f[I][EPI][bx] += np.where(w, s.baseline_infl * s.dtf * open_epi, 0.0)
+
+def diffusion(s: Settings) -> dict[str, tuple[float, float]]:
+    return {"inflammation": (s.diffusion, s.decay)}
+
+
+def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return {"mean_infl_wound": float(st.inflammation[st.grid.wound].mean())}
+
+
+MODULE = Module("inflammation", PARAMETERS, settings, reads=("barrier",), writes=("inflammation",),
+                step=step, diffusion=diffusion, columns=("mean_infl_wound",), report=report)

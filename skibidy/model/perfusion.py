@@ -1,71 +1,110 @@
-"""Perfusion (vascular field) and VEGF-driven angiogenesis."""
+"""Perfusion, angiogenesis and oxygen.
+
+Injury leaves ``skin.perfusion.wound_residual`` of the intact perfusion in the wound bed.
+After ``angio_delay_h`` new vessels sprout: perfusion regrows towards the skin's
+``basal`` level at ``angio_rate`` plus ``angio_vegf_rate`` per unit of VEGF, which
+hypoxic tissue secretes (and M2 macrophages, see ``immune.py``). Oxygen is the
+perfusion averaged over the distance oxygen diffuses in tissue (about 150 um).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from skibidy.model.state import clip
+from skibidy.model.module import Module, diabetic_factor
+from skibidy.model.state import SITE_UM, diffusion_operator
 from skibidy.parameter import param
 
+OXYGEN_REACH_UM = 150.0
+"""Diffusion length of oxygen from perfused tissue (Krogh cylinder scale)."""
+
 PARAMETERS = (
-    param("skin.perfusion.diffusion", "float", "um^2/h", "lateral diffusion of the perfusion field"),
-    param("skin.perfusion.decay", "float", "1/h", "decay of the perfusion field"),
-    param("skin.perfusion.basal", "float", "-", "scale of dermal perfusion targets and initial profile"),
-    param("skin.perfusion.angio_rate", "float", "1/step",
-          "VEGF-independent vessel regrowth rate (sprouting from intact margin)"),
-    param("skin.perfusion.angio_delay_h", "float", "h", "no vessel regrowth before this wound age"),
-    param("skin.perfusion.reticular_fraction", "float", "-",
-          "dermal (reticular) perfusion target as a fraction of basal"),
-    param("skin.perfusion.angio_reticular_factor", "float", "x", "dermal regrowth rate multiplier"),
-    param("skin.angiogenesis.enabled", "bool", "-", "VEGF field drives vessel regrowth"),
-    param("skin.angiogenesis.vegf_diffusion", "float", "um^2/h", "VEGF diffusion"),
-    param("skin.angiogenesis.vegf_decay", "float", "1/h", "VEGF decay"),
-    param("skin.angiogenesis.vegf_production_rate", "float", "1/step",
-          "maximal hypoxic VEGF production (at O2 = 0) per wound voxel"),
+    param("skin.perfusion.basal", "float", "-", "perfusion of intact skin (1 = healthy adult)", 0.05, 2.0),
+    param("skin.perfusion.wound_residual", "float", "-",
+          "share of the perfusion left in the wound bed right after injury", 0.0, 1.0),
+    param("skin.perfusion.angio_rate", "float", "1/h", "VEGF-independent vessel regrowth rate"),
+    param("skin.perfusion.angio_delay_h", "float", "h", "time before new vessels sprout"),
+    param("skin.angiogenesis.enabled", "bool", "-", "VEGF speeds vessel regrowth"),
+    param("skin.angiogenesis.angio_vegf_rate", "float", "1/h per VEGF", "vessel regrowth per unit VEGF"),
+    param("skin.angiogenesis.vegf_production_rate", "float", "a.u./h", "VEGF secreted by fully hypoxic tissue"),
     param("skin.angiogenesis.vegf_hypoxia_threshold", "float", "-",
-          "O2 below which wound voxels make VEGF, proportional to the deficit", 0.0, 10.0),
-    param("skin.angiogenesis.vegf_consumption_rate", "float", "-",
-          "VEGF consumed per unit of perfusion regained"),
-    param("skin.angiogenesis.angio_vegf_rate", "float", "1/step per VEGF",
-          "perfusion gain per unit VEGF"),
-    param("skin.angiogenesis.m2_vegf_rate", "float", "1/step/cell", "VEGF from each M2 macrophage"),
+          "oxygen level below which tissue secretes VEGF", 0.0, 1.0),
+    param("skin.angiogenesis.vegf_decay", "float", "1/h", "VEGF decay"),
 )
 
 
-def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
-    s.perf_target = cfg["skin.perfusion.basal"] * cfg["skin.perfusion.reticular_fraction"]
-    s.angio_rate = cfg["skin.perfusion.angio_rate"]
-    s.angio_delay_h = cfg["skin.perfusion.angio_delay_h"]
-    s.angio_factor = cfg["skin.perfusion.angio_reticular_factor"]
-    s.angio_on = cfg["skin.angiogenesis.enabled"]
-    vf = s.diabetic("skin.diabetic.vegf_factor")
-    s.vegf_prod = cfg["skin.angiogenesis.vegf_production_rate"] * vf
-    s.vegf_thr = cfg["skin.angiogenesis.vegf_hypoxia_threshold"]
-    s.vegf_consumption = cfg["skin.angiogenesis.vegf_consumption_rate"]
-    s.angio_vegf_rate = cfg["skin.angiogenesis.angio_vegf_rate"]
-    s.m2_vegf = cfg["skin.angiogenesis.m2_vegf_rate"] * vf
+@dataclass(frozen=True)
+class Settings:
+    basal: float
+    residual: float
+    rate: float
+    delay_h: float
+    vegf_on: bool
+    vegf_rate: float
+    vegf_production: float
+    hypoxia: float
+    vegf_decay: float
+    blur: np.ndarray
 
 
-def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
-    """Vessel regrowth in the wound dermis (sprouting + VEGF) and hypoxic VEGF production."""
-    from skibidy.model.state import DER, EPI, O2, PERF, VEGF
+def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
+    from skibidy.model.state import Grid
 
-    if not st.wounded or st.t - s.trigger_h <= 0:
-        return
-    bx, w = st.grid.box, st.grid.wbox
-    age = st.t - s.trigger_h
-    v = st.f[PERF][DER][bx]
-    if age >= s.angio_delay_h:
-        vegf = st.f[VEGF][DER][bx]
-        demand = np.maximum(0.2, st.barrier[bx])
-        rate = s.angio_rate + (s.angio_vegf_rate * vegf if s.angio_on else 0.0)
-        gain = np.minimum(rate * s.angio_factor * demand * s.dtf, np.maximum(s.perf_target - v, 0.0))
-        gain = np.where(w, gain, 0.0)
-        v += gain
-        if s.angio_on:
-            vegf -= np.minimum(vegf, s.vegf_consumption * gain)
-    if s.angio_on and s.vegf_prod > 0 and s.vegf_thr > 0:
-        for layer in (EPI, DER):
-            o2 = st.f[O2][layer][bx]
-            hyp = clip((s.vegf_thr - o2) / s.vegf_thr, 0.0, 1.0)
-            st.f[VEGF][layer][bx] += np.where(w, s.vegf_prod * hyp * s.dtf, 0.0)
+    vegf = diabetic_factor(cfg, "skin.diabetic.vegf_factor")
+    n = Grid.for_wound(cfg["skin.wound.radius"]).n
+    return Settings(
+        basal=cfg["skin.perfusion.basal"],
+        residual=cfg["skin.perfusion.wound_residual"],
+        rate=cfg["skin.perfusion.angio_rate"],
+        delay_h=cfg["skin.perfusion.angio_delay_h"],
+        vegf_on=cfg["skin.angiogenesis.enabled"],
+        vegf_rate=cfg["skin.angiogenesis.angio_vegf_rate"] * vegf,
+        vegf_production=cfg["skin.angiogenesis.vegf_production_rate"] * vegf,
+        hypoxia=cfg["skin.angiogenesis.vegf_hypoxia_threshold"],
+        vegf_decay=cfg["skin.angiogenesis.vegf_decay"],
+        blur=diffusion_operator(n, (OXYGEN_REACH_UM / SITE_UM) ** 2),
+    )
+
+
+def start(st, s: Settings) -> None:  # type: ignore[no-untyped-def]
+    st.perfusion[:] = s.basal
+    st.perfusion[st.grid.wound] = s.basal * s.residual
+    _oxygenate(st, s)
+
+
+def _oxygenate(st, s: Settings) -> None:  # type: ignore[no-untyped-def]
+    st.oxygen[:] = s.blur @ st.perfusion @ s.blur.T
+
+
+def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
+    """Hypoxic VEGF secretion, then vessel regrowth and the new oxygen supply."""
+    w = st.grid.wound
+    if s.vegf_on and s.hypoxia > 0:
+        st.vegf += s.vegf_production * np.maximum(0.0, 1.0 - st.oxygen / s.hypoxia) * w * dt
+    if st.t >= s.delay_h:
+        rate = s.rate + (s.vegf_rate * st.vegf if s.vegf_on else 0.0)
+        gain = (s.basal - st.perfusion) * (1.0 - np.exp(-rate * dt))
+        st.perfusion += np.where(w, gain, 0.0)
+    _oxygenate(st, s)
+
+
+def diffusion(s: Settings) -> dict[str, tuple[float, float]]:
+    return {"vegf": (VEGF_DIFFUSION_UM2_H, s.vegf_decay)}
+
+
+VEGF_DIFFUSION_UM2_H = 20000.0
+"""VEGF diffusivity in tissue (about 6 um^2/s)."""
+
+
+def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    w = st.grid.wound
+    return {"mean_perfusion_wound": float(st.perfusion[w].mean()),
+            "mean_o2_wound": float(st.oxygen[w].mean()),
+            "mean_vegf_wound": float(st.vegf[w].mean())}
+
+
+MODULE = Module("perfusion and angiogenesis", PARAMETERS, settings, reads=("vegf",),
+                writes=("perfusion", "oxygen", "vegf"), step=step, start=start, diffusion=diffusion,
+                columns=("mean_perfusion_wound", "mean_o2_wound", "mean_vegf_wound"), report=report)

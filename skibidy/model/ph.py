@@ -1,39 +1,58 @@
-"""Wound pH: alkaline after wounding, acidifies as perfusion and barrier return."""
+"""Wound pH: the bed turns alkaline at injury and re-acidifies as the barrier returns.
+
+Alkalinity 1 is a fresh wound (about pH 8.5), 0 intact skin (about pH 5.5);
+alkaline beds slow keratinocyte migration (Schneider et al. 2007).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from skibidy.model.module import Module
 from skibidy.parameter import param
 
 PARAMETERS = (
-    param("skin.ph.enabled", "bool", "-", "wound alkalinity field"),
-    param("skin.ph.recovery_rate", "float", "1/step", "acidification rate"),
+    param("skin.ph.enabled", "bool", "-", "the wound bed turns alkaline and slows migration"),
+    param("skin.ph.recovery_rate", "float", "1/h", "re-acidification rate (scaled by the barrier)"),
     param("skin.ph.migration_suppression", "float", "-",
-          "keratinocyte speed x (1 - this * alkalinity)", 0.0, 1.0),
+          "fraction of migration speed lost on a fully alkaline bed", 0.0, 1.0),
 )
 
-
-def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
-    s.ph_on = cfg["skin.ph.enabled"] and s.wound_on
-    s.ph_rate = cfg["skin.ph.recovery_rate"]
-    s.ph_suppression = cfg["skin.ph.migration_suppression"]
+SKIN_PH, WOUND_PH = 5.5, 8.5
 
 
-def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
-    """Acidification needs perfusion below and a re-formed epidermis above."""
-    from skibidy.model.state import DER, PERF
-
-    if not (st.wounded and s.ph_on):
-        return
-    bx = st.grid.box  # alkalinity is set in the wound only
-    rate = s.ph_rate * np.maximum(0.2, st.f[PERF][DER][bx]) * st.barrier[bx] * s.dtf
-    ph = st.ph[bx]
-    ph -= np.minimum(ph, rate)
+@dataclass(frozen=True)
+class Settings:
+    on: bool
+    recovery: float
+    suppression: float
 
 
-def speed_factor(st, s, bx=(slice(None), slice(None))) -> np.ndarray | float:  # type: ignore[no-untyped-def]
-    """Keratinocyte speed multiplier from wound alkalinity (optionally on a sub-box)."""
-    if not s.ph_on:
-        return 1.0
-    return 1.0 - s.ph_suppression * np.minimum(1.0, st.ph[bx])
+def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(cfg["skin.ph.enabled"], cfg["skin.ph.recovery_rate"], cfg["skin.ph.migration_suppression"])
+
+
+def start(st, s: Settings) -> None:  # type: ignore[no-untyped-def]
+    if s.on:
+        st.alkalinity[st.grid.wound] = 1.0
+
+
+def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
+    if s.on:
+        st.alkalinity *= np.exp(-s.recovery * (0.25 + 0.75 * st.barrier) * dt)
+
+
+def migration_factor(st, s: Settings) -> np.ndarray | float:  # type: ignore[no-untyped-def]
+    """Share of keratinocyte speed left at the current pH."""
+    return 1.0 - s.suppression * st.alkalinity if s.on else 1.0
+
+
+def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    a = float(st.alkalinity[st.grid.wound].mean())
+    return {"mean_ph_wound": SKIN_PH + (WOUND_PH - SKIN_PH) * a}
+
+
+MODULE = Module("pH", PARAMETERS, settings, reads=("barrier",), writes=("alkalinity",), step=step,
+                start=start, columns=("mean_ph_wound",), report=report)

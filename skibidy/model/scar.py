@@ -1,37 +1,58 @@
-"""Scar: collagen excess under closed epidermis, plus an inflammation integral."""
+"""Scar: collagen laid down beyond what the healed dermis needs, plus inflammation's mark.
+
+Where the epidermis has closed over the wound bed, the dermal collagen in excess of
+``skin.scar.collagen_threshold`` is kept as scar (the largest excess seen). With
+``proportional_enabled``, the integral of inflammation, times ``accumulation_rate``,
+is added on top (inflammation-driven fibrosis; Ogawa 2017). ``scar_magnitude`` is the
+mean over the wound.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from skibidy.model.module import Module
 from skibidy.parameter import param
 
 PARAMETERS = (
-    param("skin.scar.enabled", "bool", "-", "collagen-driven scar where the wound closes over excess collagen"),
-    param("skin.scar.proportional_enabled", "bool", "-", "add a scar term proportional to integrated inflammation"),
-    param("skin.scar.accumulation_rate", "float", "1/step", "scar per unit inflammation per step"),
-    param("skin.scar.collagen_threshold", "float", "a.u.", "collagen above this under closed epidermis is scar"),
+    param("skin.scar.enabled", "bool", "-", "compute scar formation"),
+    param("skin.scar.collagen_threshold", "float", "a.u.", "collagen a healed dermis holds without scarring"),
+    param("skin.scar.proportional_enabled", "bool", "-", "inflammation adds to the scar"),
+    param("skin.scar.accumulation_rate", "float", "1/(a.u. h)", "scar per unit of integrated inflammation"),
 )
 
 
-def prepare(cfg, s) -> None:  # type: ignore[no-untyped-def]
-    s.scar_on = cfg["skin.scar.enabled"] and s.wound_on
-    s.scar_prop = cfg["skin.scar.proportional_enabled"] and s.wound_on
-    s.scar_rate = cfg["skin.scar.accumulation_rate"]
-    s.scar_thr = cfg["skin.scar.collagen_threshold"]
+@dataclass(frozen=True)
+class Settings:
+    on: bool
+    threshold: float
+    proportional: bool
+    accumulation: float
 
 
-def update(st, s, rng) -> None:  # type: ignore[no-untyped-def]
-    """Closed wound voxels keep the collagen excess below them as scar; inflammation adds on top."""
-    from skibidy.model.state import DER, EPI, I
+def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
+    p = "skin.scar."
+    return Settings(cfg[p + "enabled"], cfg[p + "collagen_threshold"], cfg[p + "proportional_enabled"],
+                    cfg[p + "accumulation_rate"])
 
-    if not st.wounded:
+
+def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
+    if not s.on:
         return
-    bx, w = st.grid.box, st.grid.wbox
-    if s.scar_on:
-        closed = w & (st.stratum[bx] > 0.5)
-        excess = np.maximum(0.0, st.collagen[DER][bx] - s.scar_thr)
-        sc = st.scar_collagen[bx]
-        np.maximum(sc, np.where(closed, excess, 0.0), out=sc)
-    if s.scar_prop and s.scar_rate > 0:
-        st.scar_inflammation[bx] += np.where(w, st.f[I][EPI][bx] * s.scar_rate * s.dtf, 0.0)
+    st.inflammation_dose += st.inflammation * dt
+    excess = np.where(st.covered, np.maximum(st.collagen - s.threshold, 0.0), 0.0)
+    np.maximum(st.scar, excess, out=st.scar)
+
+
+def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    w = st.grid.wound
+    scar = st.scar[w].mean()
+    if s.on and s.proportional:
+        scar += s.accumulation * st.inflammation_dose[w].mean()
+    return {"scar_magnitude": float(scar)}
+
+
+MODULE = Module("scar", PARAMETERS, settings, reads=("inflammation", "covered", "collagen"),
+                writes=("inflammation_dose", "scar"), step=step, columns=("scar_magnitude",), report=report)

@@ -21,7 +21,7 @@ def test_run_writes_metrics_and_validate_reads_them(tmp_path, capsys) -> None:  
     out = tmp_path / "run"
     assert main(["run", "--seed", "2", "--set", "skin.duration_days=1", "--out", str(out)]) == 0
     m = pd.read_csv(out / "metrics.csv")
-    assert len(m) == 3 and m.shape[1] == 40
+    assert len(m) == 4 and m.shape[1] == 40
     capsys.readouterr()
     assert main(["validate", str(out / "metrics.csv"), "--json", "--out", str(tmp_path / "v")]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -48,5 +48,7 @@ def test_params_lists_path_value_unit_meaning(capsys) -> None:  # type: ignore[n
     assert main(["params", "--skin", "diabetic", "--preset", "diabetic_wound"]) == 0
     out = capsys.readouterr().out
     line = next(l for l in out.splitlines() if l.startswith("skin.immune.cytokine_rate "))
-    assert "1/step/cell" in line and "pro-inflammatory" in line
+    assert "a.u./h per cell" in line and "pro-inflammatory" in line
+    interval = next(l for l in out.splitlines() if l.startswith("skin.metrics_interval_h "))
+    assert interval.endswith("[numerical]")
     assert any(l.startswith("skin.diabetic.mode ") and " true " in l for l in out.splitlines())

@@ -12,10 +12,11 @@ from skibidy.errors import ConfigError, SkibidyError
 
 
 def test_layers_apply_in_order_core_profile_preset_override() -> None:
-    core = load_config("aged", "wound")
-    assert PARAMETERS["skin.water_recovery_rate"].default == 0.02  # core value
-    assert load_config("normal", "wound")["skin.water_recovery_rate"] == 0.05  # profile wins
-    assert core["skin.g1_duration"] == 9.0
+    aged = load_config("aged", "wound")
+    assert PARAMETERS["skin.water_recovery_rate"].default == 0.05  # core value
+    assert load_config("normal", "wound")["skin.water_recovery_rate"] == 0.05
+    assert aged["skin.water_recovery_rate"] == 0.035  # profile wins
+    assert aged["skin.g1_duration"] == 9.0
     assert load_config("normal", "diabetic_wound").duration_days == 42.0  # preset wins
     cfg = load_config("normal", "wound", {"skin.water_recovery_rate": 0.07})
     assert cfg["skin.water_recovery_rate"] == 0.07  # override wins
@@ -85,13 +86,13 @@ def test_unused_reference_keys_are_rejected(path: str) -> None:
     ("path", "value", "words"),
     [
         ("skin.immune.cytokine_rate", -0.1, ">= 0"),
-        ("skin.immune.neutrophil_apoptosis_rate", 1.5, "0 .. 1"),
+        ("skin.stem_fraction", 1.5, "0 .. 1"),
         ("skin.g1_duration", 0.0, "> 0"),
         ("skin.wound.enabled", "yes", "true or false"),
-        ("skin.immune.neutrophil_spawn_waves", 2.5, "integer"),
+        ("skin.max_ta_divisions", 2.5, "integer"),
         ("skin.immune.cytokine_rate", "fast", "number"),
         ("skin.immune.cytokine_rate", float("nan"), "finite"),
-        ("skin.wound.radius", 40.0, "inside the tissue"),
+        ("skin.wound.radius", 40.0, "200 .. 10000"),
     ],
 )
 def test_bad_values_raise_one_clear_error(path: str, value: object, words: str) -> None:
@@ -108,13 +109,13 @@ def test_config_error_is_a_skibidy_and_value_error() -> None:
         load_config(preset="wund")
 
 
-def test_metrics_interval_must_be_multiple_of_step() -> None:
-    with pytest.raises(ConfigError, match="multiple"):
+def test_metrics_interval_must_be_whole_hours() -> None:
+    with pytest.raises(ConfigError, match="whole number of hours"):
         load_config(overrides={"skin.metrics_interval_h": 2.5})
 
 
 def test_check_value_coerces_kinds() -> None:
-    assert check_value("skin.immune.neutrophil_spawn_waves", 4.0) == 4
+    assert check_value("skin.max_ta_divisions", 4.0) == 4
     assert isinstance(check_value("skin.immune.cytokine_rate", 1), float)
 
 
