@@ -85,3 +85,70 @@ def test_baseline(tmp_path: Path) -> None:
     for w in r["workloads"].values():
         assert w["runs"] > 0 and positive(w["pool_s"]["median"]) and positive(w["batch_system_s"]["median"])
         assert positive(w["ratio_batch_to_pool"])
+
+
+def _number_or_none(x: Any) -> bool:
+    return x is None or (isinstance(x, (int, float)) and math.isfinite(x))
+
+
+def test_parameter_screen(tmp_path: Path) -> None:
+    r = run_quick("parameter_screen", tmp_path)
+    assert r["seeds"] == [1000] and r["days"] == 2.0 and r["partial"] is False
+    params = r["parameters"]
+    assert r["n_parameters"] == len(params) == 5
+    assert r["runs"] >= 2 and positive(r["elapsed_s"]) and positive(r["worker_peak_rss_mib"])
+    assert set(r["baselines"]) <= {"normal", "diabetic"} and r["baselines"]
+    for base in r["baselines"].values():
+        outcomes = base["outcomes"]
+        assert {"T50", "T90", "scar_magnitude.auc", "n_macrophages.peak", "mean_infl_wound.final"} <= set(outcomes)
+        assert all(o["n"] in (0, 1) for o in outcomes.values())
+    verdicts = {"matters", "INERT", "numerical-ok", "numerical-CHANGES", "ERROR", "skipped", "untested"}
+    assert sum(r["verdicts"].values()) == len(params) and set(r["verdicts"]) <= verdicts
+    for p in params:
+        assert p["verdict"] in verdicts and p["group"] in ("normal", "diabetic")
+        assert p["baseline"] == (["diabetic", "diabetic_wound"] if p["path"].startswith("skin.diabetic.")
+                                 else ["normal", "wound"])
+        for side in p["sides"]:
+            assert side["label"] in ("low", "high", "flip") and side["value"] != p["value"]
+            for e in side["effects"].values():
+                assert isinstance(e["moves"], bool) and _number_or_none(e["rel_pct"])
+    table = Path(r["table"]).read_text()
+    assert table.count("\n| `skin.") == len(params) and "## Numerical settings" in table
+
+
+def test_parameter_screen_only_prefix(tmp_path: Path) -> None:
+    """``--only`` filters by prefix and marks the record partial; the exit code is 0 or 1."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "parameter_screen.py"), "--only", "skin.wound.enabled",
+         "--seeds", "2", "--days", "1", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=BENCHMARKS.parent,
+    )
+    assert proc.returncode in (0, 1), proc.stdout[-2000:] + proc.stderr[-4000:]
+    r = json.loads((tmp_path / "parameter_screen_partial.json").read_text())
+    assert r["partial"] is True and r["seeds"] == [1000, 1001]
+    assert [p["path"] for p in r["parameters"]] == ["skin.wound.enabled"]
+    assert (proc.returncode == 1) == bool(r["failing"])
+
+
+def test_model_report(tmp_path: Path) -> None:
+    r = run_quick("model_report", tmp_path)
+    assert r["seeds"] == [100, 101] and r["config_seeds"] == [200, 201] and r["runs"] > 0
+    assert not r["failed"] and positive(r["median_run_s"]) and positive(r["worker_peak_rss_mib"])
+    for cond in ("normal", "diabetic"):
+        c = r["consensus"][cond]
+        assert c["condition"] == cond and c["n_rows"] >= 2
+        assert c["closure_rmse"] >= 0 and c["closure_rmse_inflammatory"] >= 0
+        for curve in ("closure_rmse", "inflammation_rmse_pct", "neutrophils_rmse_pct"):
+            s = r["single_run"][cond][curve]
+            assert s["n"] == 2 and 0 <= s["median"] <= s["worst"]
+    assert set(r["t90_by_profile"]) == {"normal", "aged", "diabetic", "aged_diabetic"}
+    for d in r["t90_by_profile"].values():
+        assert 0 <= d["reached"] <= 2 and _number_or_none(d["mean"]) and _number_or_none(d["ratio_to_normal"])
+    assert _number_or_none(r["t90_by_radius"]["ratio"]) and positive(r["t90_by_radius"]["radius"])
+    assert _number_or_none(r["t90_cv"]["cv"])
+    configs = {c["config"] for c in r["configs"]}
+    assert configs == {p.name for p in (BENCHMARKS.parent / "configs").glob("*.toml")}
+    for c in r["configs"]:
+        assert isinstance(c["separated"], bool) and c["brackets_default"] in (True, False, None)
+        assert c["low"]["n"] <= 2 and c["high"]["n"] <= 2 and len(c["low"]["runs"]) == 2
+    assert "## (f)" in Path(r["report"]).read_text()
