@@ -3,7 +3,7 @@
 Runs ``skibidy.simulate`` on the default wound config (``--days`` long) ``--repeat`` times
 in this process after one warm-up run, and prints the median wall and CPU time per run
 and the peak memory of a run (traced allocations, which include NumPy's buffers, and the
-process's peak RSS). ``--profile`` adds the time per pipeline stage.
+process's peak RSS). ``--profile`` adds the time per model module.
 
 Usage::
 
@@ -23,37 +23,35 @@ TARGET_S = 1.0
 
 
 def stage_times(config: Any, seed: int) -> dict[str, float]:
-    """Seconds spent in each pipeline stage (and in the metrics rows) during one run."""
+    """Seconds spent in each module's step, in the metrics rows and in the rest (diffusion) of one run."""
+    import dataclasses
+
     from skibidy import engine
 
     spent: dict[str, float] = {}
-    original = engine.PIPELINE
 
     def timed(name: str, fn: Any) -> Any:
-        def wrapper(*args: Any) -> None:
+        def wrapper(*args: Any) -> Any:
             t0 = time.perf_counter()
-            fn(*args)
+            out = fn(*args)
             spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
+            return out
 
         return wrapper
 
-    metrics_row = engine._metrics_row
-
-    def timed_row(*args: Any) -> Any:
-        t0 = time.perf_counter()
-        out = metrics_row(*args)
-        spent["metrics rows"] = spent.get("metrics rows", 0.0) + time.perf_counter() - t0
-        return out
-
-    engine.PIPELINE = tuple((name, timed(name, fn), cadence) for name, fn, cadence in original)
-    engine._metrics_row = timed_row
+    original_modules, original_row = engine.MODULES, engine._row
+    engine.MODULES = tuple(
+        dataclasses.replace(m, step=timed(m.name, m.step)) if m.step is not None else m for m in original_modules
+    )
+    engine._row = timed("metrics rows", original_row)
     try:
         t0 = time.perf_counter()
         engine.simulate(config, seed=seed)
-        spent["total"] = time.perf_counter() - t0
+        total = time.perf_counter() - t0
     finally:
-        engine.PIPELINE = original
-        engine._metrics_row = metrics_row
+        engine.MODULES, engine._row = original_modules, original_row
+    spent["diffusion and the rest"] = total - sum(spent.values())
+    spent["total"] = total
     return dict(sorted(spent.items(), key=lambda kv: -kv[1]))
 
 

@@ -85,11 +85,11 @@ def output_times(config: Config) -> np.ndarray:
     return np.array(rows, dtype=np.float64) * STEP_H
 
 
-def _start(plan: _Plan) -> State:
+def _start(plan: _Plan, rng: np.random.Generator) -> State:
     st = State(plan.grid)
     for module, s in zip(MODULES, plan.settings):
         if module.start is not None:
-            module.start(st, s)
+            module.start(st, s, rng)
     return st
 
 
@@ -147,7 +147,7 @@ def simulate(config: Config, seed: int = 0) -> pd.DataFrame:
         table = [_row(None, plan, k) for k in rows]
     else:
         rng = np.random.default_rng(int(seed))
-        st = _start(plan)
+        st = _start(plan, rng)
         table = [_row(st, plan, 0)]
         wanted = set(rows[1:])
         for k in range(1, n_steps + 1):
@@ -167,7 +167,7 @@ def iterate(config: Config, seed: int = 0) -> Iterator[State]:
     plan = _plan(config)
     rng = np.random.default_rng(int(seed))
     n_steps, _ = _schedule(config)
-    st = _start(plan)
+    st = _start(plan, rng)
     yield st
     for _ in range(n_steps):
         _advance(st, plan, rng)

@@ -34,7 +34,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
                     cfg["skin.hemostasis.tgfb_coupling"])
 
 
-def start(st, s: Settings) -> None:  # type: ignore[no-untyped-def]
+def start(st, s: Settings, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
     if s.on:
         st.fibrin[st.grid.wound] = s.seed
 

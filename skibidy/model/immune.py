@@ -1,7 +1,7 @@
 """Immune cells: neutrophils and macrophages, and the M1 -> M2 switch.
 
 Both kinds arrive through the perfused vessels in numbers proportional to the
-inflammatory signal in the wound (Poisson draws; each cell lands on a wound site
+inflammatory signal in the wound (saturating at :data:`CHEMOKINE_SATURATION` per site) (Poisson draws; each cell lands on a wound site
 chosen in proportion to the local signal). Neutrophils come first, within
 ``neutrophil_window_h``; they secrete cytokines and MMPs, age and die by apoptosis.
 Macrophages (monocytes) follow after ``macrophage_spawn_delay_h`` as M1 cells that
@@ -31,6 +31,8 @@ SWITCH_PER_ENGULFMENT = 0.5
 """Chance that engulfing one apoptotic neutrophil turns an M1 macrophage M2."""
 LOW_SIGNAL_SWITCH_H = 24.0
 """Mean time to switch on the low-inflammation route once it is open."""
+CHEMOKINE_SATURATION = 1.0
+"""Inflammation (a.u.) at which a site attracts cells at half its maximal pull (receptor saturation)."""
 
 PARAMETERS = (
     param("skin.immune.neutrophil_recruitment_rate", "float", "cells/h per a.u.",
@@ -123,7 +125,8 @@ def _arrive(st, rng: np.random.Generator, expected: float) -> np.ndarray:  # typ
 def recruit(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
     """Neutrophil and monocyte influx through the wound's vessels."""
     w = st.grid.wound
-    signal = float(st.inflammation[w].sum()) * float(st.perfusion[w].mean())
+    local = st.inflammation[w]
+    signal = float((local / (local + CHEMOKINE_SATURATION)).sum()) * float(st.perfusion[w].mean())
     st.neutrophils.add(_arrive(st, rng, s.neutrophil_rate * signal * np.exp(-st.t / s.neutrophil_window_h) * dt))
     if st.t >= s.macrophage_delay_h:
         fade = np.exp(-s.macrophage_taper * (st.t - s.macrophage_delay_h))

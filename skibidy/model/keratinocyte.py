@@ -11,8 +11,9 @@ replicate runs differ. The front speed combines
   divide at ``ln 2 / cycle`` times their proliferative share, where G1 is shortened by KGF
   and lengthened by low oxygen, a dry bed, inflammation and diabetic skin;
 
-as two steps in series (``1 / v = 1 / v_crawl + 1 / v_supply``), plus the wound contraction
-that myofibroblasts exert (``fibroblast.py``). Covered sites stratify into a barrier over
+as two steps in series (``1 / v = 1 / v_crawl + 1 / v_supply``). The sheet is fed from the
+margin, so its advance slows as the epithelial tongue stretches: it is halved at
+``tongue_length_um`` from the wound edge. Myofibroblasts add wound contraction (``fibroblast.py``). Covered sites stratify into a barrier over
 ``barrier_formation_h``.
 """
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from skibidy.model.module import Module, diabetic_factor, hill, saturation
-from skibidy.model.state import KERATINOCYTES_PER_SITE, SITE_UM
+from skibidy.model.state import KERATINOCYTES_PER_SITE, SITE_UM, patchy_field
 from skibidy.parameter import param
 
 PARAMETERS = (
@@ -37,6 +38,9 @@ PARAMETERS = (
           "divisions of a transit-amplifying cell before it stops (its proliferative share k/(k+1))", 0, 100),
     param("skin.proliferative_rim_um", "float", "um", "width of the dividing rim that feeds the front",
           positive=True),
+    param("skin.supply_heterogeneity", "float", "-",
+          "patchiness of keratinocyte supply (hair-follicle density): log-normal spread between 1-mm patches",
+          0.0, 3.0),
     param("skin.kgf_basal_conc", "float", "nM", "KGF from dermal fibroblasts"),
     param("skin.kgf_half_maximal", "float", "nM", "KGF half-maximal concentration", positive=True),
     param("skin.kgf_max_boost", "float", "fold", "maximal speed-up of G1 by KGF"),
@@ -46,6 +50,9 @@ PARAMETERS = (
           positive=True),
     param("skin.migration_enabled", "bool", "-", "keratinocytes crawl into the wound"),
     param("skin.migration_speed", "float", "um/h", "crawling speed of the sheet edge on an ideal bed"),
+    param("skin.tongue_length_um", "float", "um",
+          "distance from the wound edge at which the sheet's advance has halved (the tongue thins as it stretches)",
+          positive=True),
     param("skin.water_migration_threshold", "float", "-", "moisture availability constant of crawling",
           positive=True),
     param("skin.inflammation.prolif_threshold", "float", "a.u.", "inflammation halving G1 progression",
@@ -76,6 +83,8 @@ class Settings:
     sensitivity: float
     matrix_boost: float
     barrier_h: float
+    tongue_um: float
+    heterogeneity: float
     ph_on: bool
     ph_suppression: float
 
@@ -102,6 +111,8 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
         sensitivity=diabetic_factor(cfg, "skin.diabetic.inflammation_sensitivity"),
         matrix_boost=cfg["skin.derived.ecm_migration_boost"],
         barrier_h=cfg["skin.barrier_formation_h"],
+        heterogeneity=cfg["skin.supply_heterogeneity"],
+        tongue_um=cfg["skin.tongue_length_um"],
         ph_on=cfg["skin.ph.enabled"],
         ph_suppression=cfg["skin.ph.migration_suppression"],
     )
@@ -114,7 +125,7 @@ def front_speed(st, s: Settings, sites: np.ndarray) -> np.ndarray:  # type: igno
     g1_gate = (s.kgf_boost * saturation(st.oxygen.ravel()[sites], s.oxygen_k)
                * saturation(moisture, s.moisture_prolif_k) * hill(inflamed, s.prolif_k) * s.prolif_factor)
     cycle_h = s.g1_h / np.maximum(g1_gate, 1e-9) + s.rest_of_cycle_h
-    supply = math.log(2.0) / cycle_h * s.proliferative_share * s.rim_um
+    supply = math.log(2.0) / cycle_h * s.proliferative_share * s.rim_um * st.supply.ravel()[sites]
     matrix = st.matrix.ravel()[sites]
     crawl = (s.migration_um_h * saturation(moisture, s.moisture_migration_k) * hill(inflamed, s.migration_k)
              * (1.0 + s.matrix_boost * matrix / (matrix + 1.0)))
@@ -122,7 +133,18 @@ def front_speed(st, s: Settings, sites: np.ndarray) -> np.ndarray:  # type: igno
         crawl = crawl * (1.0 - s.ph_suppression * st.alkalinity.ravel()[sites])
     both = crawl + supply
     epithelial = np.divide(crawl * supply, both, out=np.zeros_like(both), where=both > 0)
-    return epithelial + st.contraction_um_h
+    travelled = np.maximum(0.0, st.grid.radius_um - st.grid.distance_um.ravel()[sites])
+    return epithelial * s.tongue_um / (s.tongue_um + travelled) + st.contraction_um_h
+
+
+PATCH_UM = 1000.0
+"""Correlation length of the keratinocyte supply: hair follicles, the reservoir that re-epithelialises
+a wound besides its edge (Ito et al. 2005), are spaced unevenly over millimetres."""
+
+
+def start(st, s: Settings, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
+    """Draw this wound's patchy keratinocyte supply (so no two wounds close alike)."""
+    st.supply[:] = patchy_field(rng, st.grid.n, PATCH_UM, s.heterogeneity, st.grid.distance_um <= st.grid.radius_um + 500.0)
 
 
 def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
@@ -141,8 +163,12 @@ def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type:
 
 
 def closure_pct(st) -> float:  # type: ignore[no-untyped-def]
-    """Share of the wound bed covered by epidermis, in %."""
-    return 100.0 * float(st.covered[st.grid.wound].mean())
+    """Re-stratified share of the wound epidermis, in %: the wound mean of the barrier level.
+
+    A site counts fully once the epidermis that covered it has stratified into a barrier
+    (``barrier_formation_h``), as closure is judged on a healed, dry surface.
+    """
+    return 100.0 * float(st.barrier[st.grid.wound].mean())
 
 
 def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -164,9 +190,9 @@ def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 MODULE = Module(
     "keratinocytes", PARAMETERS, settings,
-    reads=("inflammation", "moisture", "oxygen", "matrix", "alkalinity", "contraction_um_h", "covered"),
-    writes=("covered", "barrier"),
-    step=step,
+    reads=("inflammation", "moisture", "oxygen", "matrix", "alkalinity", "contraction_um_h", "covered", "supply"),
+    writes=("covered", "barrier", "supply"),
+    step=step, start=start,
     columns=("n_agents", "n_stem", "n_ta", "n_g0", "n_basal", "n_spinous", "n_granular", "n_cornified",
              "wound_closure_pct", "mean_ca_wound"),
     report=report,

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Module", "diabetic_factor", "hill", "saturation"]
 
 Step = Callable[["State", Any, np.random.Generator, float], None]
-Start = Callable[["State", Any], None]
+Start = Callable[["State", Any, np.random.Generator], None]
 Report = Callable[["State", Any], Mapping[str, float]]
 Diffusion = Callable[[Any], Mapping[str, tuple[float, float]]]
 
@@ -53,7 +53,7 @@ class Module:
     step : callable, optional
         ``step(state, settings, rng, dt_h)``: advance the process by ``dt_h`` hours.
     start : callable, optional
-        ``start(state, settings)``: the process's part of the wound event.
+        ``start(state, settings, rng)``: the process's part of the wound event.
     diffusion : callable, optional
         ``diffusion(settings) -> {signal: (D um^2/h, decay 1/h)}`` for the signals it owns.
     columns : tuple of str

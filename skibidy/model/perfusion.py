@@ -68,7 +68,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
     )
 
 
-def start(st, s: Settings) -> None:  # type: ignore[no-untyped-def]
+def start(st, s: Settings, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
     st.perfusion[:] = s.basal
     st.perfusion[st.grid.wound] = s.basal * s.residual
     _oxygenate(st, s)

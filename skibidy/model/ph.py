@@ -34,7 +34,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
     return Settings(cfg["skin.ph.enabled"], cfg["skin.ph.recovery_rate"], cfg["skin.ph.migration_suppression"])
 
 
-def start(st, s: Settings) -> None:  # type: ignore[no-untyped-def]
+def start(st, s: Settings, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
     if s.on:
         st.alkalinity[st.grid.wound] = 1.0
 

@@ -160,6 +160,7 @@ class State:
     covered: np.ndarray = field(default=None)  # type: ignore[assignment]  # bool: re-epithelialised
     barrier: np.ndarray = field(default=None)  # type: ignore[assignment]  # 0..1 epidermal barrier
     matrix: np.ndarray = field(default=None)  # type: ignore[assignment]  # ECM quality 0..1
+    supply: np.ndarray = field(default=None)  # type: ignore[assignment]  # local keratinocyte supply factor
     inflammation_dose: np.ndarray = field(default=None)  # type: ignore[assignment]  # integral of inflammation
     apoptotic: np.ndarray = field(default=None)  # type: ignore[assignment]  # dead neutrophils awaiting clearance
     phagocytes: np.ndarray = field(default=None)  # type: ignore[assignment]  # neutrophils + M1 per site
@@ -180,13 +181,25 @@ class State:
         for k, name in enumerate(DIFFUSING):
             setattr(self, name, self.signals[k])
         ones, zeros = np.ones((n, n)), np.zeros((n, n))
-        for name in ("perfusion", "oxygen", "moisture", "barrier"):
+        for name in ("perfusion", "oxygen", "moisture", "barrier", "supply"):
             setattr(self, name, ones.copy())
         for name in ("fibrin", "fibronectin", "alkalinity", "procollagen", "collagen", "matrix",
                      "inflammation_dose", "scar", "division_rate", "apoptotic", "phagocytes",
                      "myofibroblast_density", "fibroblast_density"):
             setattr(self, name, zeros.copy())
         self.covered = np.ones((n, n), dtype=bool)
+
+
+def patchy_field(rng: np.random.Generator, n: int, patch_um: float, sigma: float, over: np.ndarray) -> np.ndarray:
+    """A log-normal random field of mean 1 over ``over``, correlated over ``patch_um``.
+
+    White noise smoothed by diffusion over the patch size, standardised on the sites of
+    ``over``, then ``exp(sigma z - sigma**2 / 2)``. ``sigma = 0`` gives ones (no draw is skipped).
+    """
+    smooth = diffusion_operator(n, (patch_um / SITE_UM) ** 2 / 2.0)
+    z = smooth @ rng.standard_normal((n, n)) @ smooth.T
+    z = (z - z[over].mean()) / max(float(z[over].std()), 1e-12)
+    return np.exp(sigma * z - sigma**2 / 2.0)
 
 
 @lru_cache(maxsize=64)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from skibidy.model.module import Module
 from skibidy.parameter import param
 
@@ -24,7 +26,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
     return Settings(cfg["skin.wound.enabled"], cfg["skin.wound.radius"])
 
 
-def start(st, s: Settings) -> None:  # type: ignore[no-untyped-def]
+def start(st, s: Settings, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
     """Remove the epidermis and its barrier over the wound bed."""
     w = st.grid.wound
     st.covered[w] = False

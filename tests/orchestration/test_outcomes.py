@@ -24,8 +24,10 @@ def test_peak_auc_and_time_to() -> None:
     da = _runs([[0, 50, 95, np.nan], [0, 10, 20, 30]])
     np.testing.assert_array_equal(measure(da, "peak").values, [95, 30])
     np.testing.assert_allclose(measure(da, "auc").values, [np.trapezoid([0, 50, 95], T[:3]), np.trapezoid([0, 10, 20, 30], T)])
-    np.testing.assert_array_equal(measure(da, "time_to_90").values, [20, np.nan])
-    np.testing.assert_array_equal(measure(da, "time_to_10").values, [10, 10])
+    # interpolated between the rows around the crossing (T = 0, 10, 20, 30 h)
+    np.testing.assert_allclose(measure(da, "time_to_90").values, [10 + 10 * 40 / 45, np.nan])
+    np.testing.assert_allclose(measure(da, "time_to_10").values, [2, 10])
+    np.testing.assert_allclose(measure(da, "time_to_0").values, [0, 0])
 
 
 def test_mean_of_peaks_is_not_peak_of_mean() -> None:

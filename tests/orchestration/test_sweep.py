@@ -40,7 +40,12 @@ def _direct(table: pd.DataFrame, column: str, measure: str) -> float:
         return float(np.trapezoid(y, t))
     threshold = float(measure.removeprefix("time_to_"))
     hit = np.flatnonzero(y >= threshold)
-    return float(t[hit[0]]) if hit.size else float("nan")
+    if not hit.size:
+        return float("nan")
+    k = int(hit[0])
+    if k == 0:
+        return float(t[0])
+    return float(t[k - 1] + (threshold - y[k - 1]) / (y[k] - y[k - 1]) * (t[k] - t[k - 1]))
 
 
 def test_summary_equals_direct_computation_from_raw_tables(client, write_config, tmp_path: Path) -> None:
