@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from skibidy.model.module import Module, diabetic_factor, hill, saturation
+from skibidy.model.state import SITE_UM, Grid, diffusion_operator
 from skibidy.parameter import param
 
 FIBROBLAST, MYOFIBROBLAST = 0, 1
@@ -26,6 +27,8 @@ FIBROBLAST_COLLAGEN_SHARE = 0.25
 """Collagen synthesis of a fibroblast relative to a myofibroblast."""
 OXYGEN_HALF = 0.3
 """Oxygen availability constant of collagen hydroxylation (prolyl hydroxylase needs O2)."""
+CRAWL_UM = 300.0
+"""Distance over which a (myo)fibroblast lays down matrix while it crawls through the granulation tissue."""
 
 PARAMETERS = (
     param("skin.fibroblast.enabled", "bool", "-", "fibroblasts, myofibroblasts and collagen"),
@@ -63,6 +66,7 @@ class Settings:
     apoptosis: float
     lifespan_h: float
     contraction: float
+    crawl: np.ndarray  # operator spreading a cell's deposits over the ground it covers
 
 
 def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
@@ -79,6 +83,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
         apoptosis=cfg[p + "apoptosis_rate"],
         lifespan_h=cfg[p + "lifespan_h"] * diabetic_factor(cfg, "skin.diabetic.fibroblast_lifespan_factor"),
         contraction=cfg[p + "contraction_rate"],
+        crawl=diffusion_operator(Grid.for_wound(cfg["skin.wound.radius"]).n, (CRAWL_UM / SITE_UM) ** 2 / 2.0),
     )
 
 
@@ -110,7 +115,8 @@ def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type:
     st.fibroblast_density[:] = g.site_counts(cells.site)
     synthesis = st.myofibroblast_density + FIBROBLAST_COLLAGEN_SHARE * (st.fibroblast_density - st.myofibroblast_density)
     st.tgfb += s.tgfb * st.myofibroblast_density * dt
-    st.procollagen += s.collagen * synthesis * saturation(st.oxygen, OXYGEN_HALF) * dt
+    laid = s.crawl @ synthesis @ s.crawl.T
+    st.procollagen += s.collagen * laid * saturation(st.oxygen, OXYGEN_HALF) * dt
     matured = st.procollagen * (1.0 - np.exp(-dt / s.maturation_h))
     st.procollagen -= matured
     st.collagen += matured

@@ -25,7 +25,7 @@ M1, M2 = 0, 1
 
 SECONDARY_NECROSIS_H = 24.0
 """Mean time before an apoptotic neutrophil left unengulfed bursts (Silva 2011)."""
-NECROSIS_DAMP = 0.05
+NECROSIS_DAMP = 0.2
 """Inflammatory signal released per burst neutrophil (a.u. per site)."""
 SWITCH_PER_ENGULFMENT = 0.5
 """Chance that engulfing one apoptotic neutrophil turns an M1 macrophage M2."""
@@ -55,7 +55,6 @@ PARAMETERS = (
     param("skin.immune.efferocytosis_rate", "float", "1/h per macrophage",
           "engulfment rate of apoptotic neutrophils per nearby macrophage"),
     param("skin.immune.macrophage_emigration_rate", "float", "1/h", "exit rate of M2 cells where inflammation has resolved"),
-    param("skin.immune.macrophage_lifespan_h", "float", "h", "macrophage maximal residence", positive=True),
     param("skin.immune.cytokine_rate", "float", "a.u./h per cell",
           "pro-inflammatory output of each neutrophil and M1 macrophage"),
     param("skin.immune.resolution_rate", "float", "1/h per cell", "inflammation cleared by each nearby M2 cell"),
@@ -78,7 +77,6 @@ class Settings:
     min_age_h: float
     efferocytosis: float
     emigration: float
-    macrophage_lifespan_h: float
     cytokine: float
     resolution: float
     tgfb: float
@@ -108,7 +106,6 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
         efferocytosis=(cfg[p + "efferocytosis_rate"] * f("efferocytosis_factor")
                        if cfg[p + "efferocytosis_enabled"] else 0.0),
         emigration=cfg[p + "macrophage_emigration_rate"],
-        macrophage_lifespan_h=cfg[p + "macrophage_lifespan_h"],
         cytokine=cfg[p + "cytokine_rate"],
         resolution=cfg[p + "resolution_rate"] * f("resolution_factor"),
         tgfb=cfg[p + "m2_tgfb_rate"],
@@ -177,11 +174,11 @@ def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type:
     st.inflammation += NECROSIS_DAMP * burst
     per_cell = np.divide(eaten, near, out=np.zeros_like(eaten), where=near > 1e-9)
     m1_to_m2(mac, st.inflammation, per_cell.ravel()[mac.site], s, rng, dt)
-    # M2 cells leave where inflammation has resolved; every macrophage leaves at its lifespan
+    # M2 cells leave (emigrate to lymph or die) where inflammation has resolved
     m2 = mac.state == M2
     local = st.inflammation.ravel()[mac.site]
     leave = m2 & (rng.random(len(mac)) < 1.0 - np.exp(-s.emigration * hill(local, s.low_signal) * dt))
-    mac.keep(~(leave | (mac.age >= s.macrophage_lifespan_h)))
+    mac.keep(~leave)
     # secretion and clearance
     m2 = mac.state == M2
     m2_map = g.site_counts(mac.site[m2])
