@@ -17,8 +17,8 @@ value of inflammation, neutrophils, macrophages, myofibroblasts, collagen and sc
 (``_science.main_outcomes``). An outcome *moves* when the change of its mean over seeds
 
 * exceeds 1 % of the baseline mean, and
-* exceeds 2 x the standard error of the paired per-seed differences, and
-* exceeds 2 x the standard error of the baseline over seeds
+* exceeds 2 x the standard error of the paired per-seed differences (the replicate noise of a
+  comparison made with the same seeds: about a 95 % two-sided test)
 
 (with one seed only the 1 % rule applies), or when it turns NaN (or back) on one side.
 A parameter *matters* if some outcome moves on some side; otherwise it is INERT. A
@@ -194,9 +194,9 @@ def base_task(group: str, overrides: Mapping[str, Any], seed: int) -> sci.Task:
 def compare(base: Sequence[float], pert: Sequence[float]) -> dict[str, Any]:
     """Effect of a perturbation on one outcome over paired seeds.
 
-    Returns the baseline and perturbed means, the relative change (%), the noise (largest
-    of 2 x SE of the paired differences and 2 x SE of the baseline, in % of the baseline
-    mean), whether the outcome moves (see the module docstring) and whether it is a cliff.
+    Returns the baseline and perturbed means, the relative change (%), the noise (2 x SE of
+    the paired differences, in % of the baseline mean), whether the outcome moves (see the
+    module docstring) and whether it is a cliff.
     """
     b, p = np.asarray(base, float), np.asarray(pert, float)
     mb, mp = float(np.mean(b)), float(np.mean(p))
@@ -211,11 +211,10 @@ def compare(base: Sequence[float], pert: Sequence[float]) -> dict[str, Any]:
     d = (p - b)[both]
     n = int(d.size)
     se_d = float(np.std(d, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    se_b = float(np.std(b[both], ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     delta = mp - mb
     rel = sci.rel_pct(mp, mb)
-    noise = NOISE_FACTOR * max(se_d, se_b) if n > 1 else math.nan
-    beyond_noise = n < 2 or (abs(delta) > NOISE_FACTOR * se_d and abs(delta) > NOISE_FACTOR * se_b)
+    noise = NOISE_FACTOR * se_d if n > 1 else math.nan
+    beyond_noise = n < 2 or abs(delta) > NOISE_FACTOR * se_d
     moves = abs(rel) > REL_THRESHOLD_PCT and beyond_noise
     out.update(
         rel_pct=rel,
@@ -429,15 +428,15 @@ def markdown(plans: Sequence[Plan], baselines: Mapping[str, Mapping[str, Mapping
         "myofibroblasts, collagen (`mean_collagen_wound`) and scar (`scar_magnitude`).",
         "",
         f"An outcome **moves** when the change of its mean over seeds is > {REL_THRESHOLD_PCT:g} % of the "
-        f"baseline mean, > {NOISE_FACTOR:g} x the standard error of the paired per-seed differences and > "
-        f"{NOISE_FACTOR:g} x the standard error of the baseline over seeds (one seed: the 1 % rule only), or "
+        f"baseline mean and > {NOISE_FACTOR:g} x the standard error of the paired per-seed differences (the "
+        "replicate noise of a comparison made with the same seeds; one seed: the 1 % rule only), or "
         "when it turns NaN on one side (e.g. 90 % closure never reached). A parameter **matters** if some "
         "outcome moves; else it is **INERT**. Numerical settings must not move anything (numerical-ok). "
         f"A **cliff** is a moving outcome that changes by > {CLIFF_PCT:g} % or turns NaN.",
         "",
         "Columns T50 ... scar: the largest signed change (%) within that outcome group at the low / high "
         "value (`*` = moves, `NaN*` = turns NaN, `.` = side not run, `x` = rejected or failed). "
-        "`noise` is the noise (the larger of the two 2 x SE) of the outcome with the largest effect, in % "
+        "`noise` is the noise (2 x SE of the paired differences) of the outcome with the largest effect, in % "
         "of its baseline mean.",
         "",
         "## Summary",

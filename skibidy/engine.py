@@ -85,17 +85,26 @@ def output_times(config: Config) -> np.ndarray:
     return np.array(rows, dtype=np.float64) * STEP_H
 
 
-def _start(plan: _Plan, rng: np.random.Generator) -> State:
+def _streams(seed: int) -> tuple[np.random.Generator, ...]:
+    """One random stream per module, all derived from the run's seed.
+
+    Separate streams keep each process's draws in step between runs that differ in another
+    process's parameters (common random numbers), so a sweep compares like with like.
+    """
+    return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(len(MODULES)))
+
+
+def _start(plan: _Plan, rngs: tuple[np.random.Generator, ...]) -> State:
     st = State(plan.grid)
-    for module, s in zip(MODULES, plan.settings):
+    for module, s, rng in zip(MODULES, plan.settings, rngs):
         if module.start is not None:
             module.start(st, s, rng)
     return st
 
 
-def _advance(st: State, plan: _Plan, rng: np.random.Generator) -> None:
+def _advance(st: State, plan: _Plan, rngs: tuple[np.random.Generator, ...]) -> None:
     """One step: every module in order, then diffusion and decay of the signals."""
-    for module, s in zip(MODULES, plan.settings):
+    for module, s, rng in zip(MODULES, plan.settings, rngs):
         if module.step is not None:
             module.step(st, s, rng, STEP_H)
     st.signals[:] = plan.operator @ st.signals @ plan.operator_t
@@ -122,8 +131,8 @@ def simulate(config: Config, seed: int = 0) -> pd.DataFrame:
     config : Config
         From :func:`skibidy.load_config`.
     seed : int
-        Seed of the run's single :class:`numpy.random.Generator`; the same
-        (config, seed) gives a bit-identical table in any process.
+        Seed of the run: every module draws from its own :class:`numpy.random.Generator`
+        spawned from it; the same (config, seed) gives a bit-identical table in any process.
 
     Returns
     -------
@@ -146,12 +155,12 @@ def simulate(config: Config, seed: int = 0) -> pd.DataFrame:
     if not plan.wound_on:
         table = [_row(None, plan, k) for k in rows]
     else:
-        rng = np.random.default_rng(int(seed))
-        st = _start(plan, rng)
+        rngs = _streams(seed)
+        st = _start(plan, rngs)
         table = [_row(st, plan, 0)]
         wanted = set(rows[1:])
         for k in range(1, n_steps + 1):
-            _advance(st, plan, rng)
+            _advance(st, plan, rngs)
             if k in wanted:
                 table.append(_row(st, plan, k))
     frame = pd.DataFrame(table, columns=list(METRIC_COLUMNS))
@@ -165,12 +174,12 @@ def iterate(config: Config, seed: int = 0) -> Iterator[State]:
     The state is updated in place; copy what you need before advancing.
     """
     plan = _plan(config)
-    rng = np.random.default_rng(int(seed))
+    rngs = _streams(seed)
     n_steps, _ = _schedule(config)
-    st = _start(plan, rng)
+    st = _start(plan, rngs)
     yield st
     for _ in range(n_steps):
-        _advance(st, plan, rng)
+        _advance(st, plan, rngs)
         yield st
 
 

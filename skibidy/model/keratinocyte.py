@@ -154,9 +154,12 @@ def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type:
     open_ = w & ~st.covered
     nb = g.neighbours(st.covered)
     front = np.flatnonzero(open_ & (nb > 0))
+    # one uniform per site every step, whether or not the site is on the front: a site's luck
+    # does not depend on how far the front has come, so runs that differ only in a rate stay coupled
+    luck = rng.random(g.n * g.n)
     if front.size:
         hazard = front_speed(st, s, front) / SITE_UM * (1.0 + nb.ravel()[front]) / 2.0
-        won = rng.random(front.size) < 1.0 - np.exp(-hazard * dt)
+        won = luck[front] < 1.0 - np.exp(-hazard * dt)
         st.covered.ravel()[front[won]] = True
     fresh = w & st.covered
     st.barrier += np.where(fresh, (1.0 - st.barrier) * (1.0 - math.exp(-dt / s.barrier_h)), 0.0)
