@@ -23,6 +23,7 @@ import asyncio
 import json
 import math
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -48,6 +49,17 @@ STATUS_NAMES = {0: "pending", 1: "ok", 2: "error", 3: "lost"}
 STORE_NAME = "results.zarr"
 PARTIAL_NAME = ".results.zarr.partial"
 TARGET_RUNS_PER_CHUNK = 256
+
+
+def checksummed() -> list[Any]:
+    """The byte codecs of every array: Zstandard, then a CRC32C checksum of each chunk.
+
+    A chunk file changed on disk (a flipped byte, a truncation) then fails to decode
+    instead of reading as a silently different value.
+    """
+    from zarr.codecs import Crc32cCodec, ZstdCodec
+
+    return [ZstdCodec(level=0), Crc32cCodec()]
 
 
 def metric_variables() -> tuple[str, ...]:
@@ -221,12 +233,15 @@ class ResultStore:
             "skin": spec.skin,
             "preset": spec.preset,
             "metric_variables": json.dumps(list(variables)),
+            "store_id": uuid.uuid4().hex,
             **provenance(scheduler),
         }
         ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
-        encoding: dict[str, Any] = {v: {"chunks": full_chunks} for v in variables}
-        encoding["status"] = {"chunks": chunks}
-        encoding["seed"] = {"chunks": chunks}
+        encoding: dict[str, Any] = {
+            v: {"chunks": full_chunks, "compressors": checksummed()} for v in variables
+        }
+        encoding["status"] = {"chunks": chunks, "compressors": checksummed()}
+        encoding["seed"] = {"chunks": chunks, "compressors": checksummed()}
         # Written aside and renamed into place: an interrupted creation leaves no
         # half-made store that would look resumable.
         path = Path(directory) / STORE_NAME
@@ -458,13 +473,23 @@ def stored_spec(directory: str | Path) -> SweepSpec:
     return SweepSpec.from_dict(json.loads(group.attrs["spec"]))
 
 
-def open_results(directory: str | Path) -> xr.Dataset:
+def open_results(directory: str | Path, *, chunks: Any = None) -> xr.Dataset:
     """Open a results directory as a lazy :class:`xarray.Dataset`.
+
+    By default the variables are lazily indexed arrays, not Dask arrays: whatever is
+    selected is read from disk in *this* process when it is used, so the values are right
+    even while a ``distributed.Client`` to a remote cluster is active (its workers may not
+    see this directory; Dask would send them the reads and they would get fill values).
 
     Parameters
     ----------
     directory : str or Path
         A directory written by ``skibidy sweep`` / ``skibidy batch`` (or the store itself).
+    chunks : optional
+        Give ``chunks`` (as for :func:`xarray.open_zarr`, e.g. ``"auto"`` or ``{}``) for
+        Dask arrays instead. If a distributed Client is active, every one of its workers
+        must then be able to read this very store (checked: a :class:`SkibidyError`
+        names the workers that cannot).
 
     Returns
     -------
@@ -487,10 +512,51 @@ def open_results(directory: str | Path) -> xr.Dataset:
             f"{str(directory)!r} is not a results directory (no {STORE_NAME} inside); "
             "give a directory written by 'skibidy sweep' or 'skibidy batch'"
         )
-    ds = xr.open_zarr(str(path), consolidated=False, zarr_format=3)
+    if chunks is not None:
+        check_workers_see(path)
+    ds = xr.open_zarr(str(path), consolidated=False, zarr_format=3, chunks=chunks)
     order = json.loads(ds.attrs.get("metric_variables", "[]"))
     ds = ds[[v for v in order if v in ds.data_vars] + [v for v in ds.data_vars if v not in order]]
     return ds.set_coords("status")
+
+
+def _store_token(path: str) -> str:
+    """A fingerprint of the store at ``path`` as this process sees it ("" if unreadable)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path, "zarr.json").read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def check_workers_see(path: str | Path) -> None:
+    """Raise unless every worker of the active distributed Client reads this same store.
+
+    Does nothing when no Client is active (Dask then computes in this process).
+    """
+    from orchestration.cluster import active_client
+    from skibidy.errors import SkibidyError
+
+    client = active_client()
+    if client is None:
+        return
+    mine = _store_token(str(Path(path).resolve()))
+    try:
+        theirs = client.run(_store_token, str(Path(path).resolve()))
+    except Exception as exc:  # the cluster cannot answer: do not assume
+        raise SkibidyError(
+            f"cannot check that the Dask workers see {str(path)!r} ({type(exc).__name__}); "
+            "open it without chunks= to read it in this process"
+        ) from None
+    blind = sorted(w for w, token in theirs.items() if token != mine)
+    if blind:
+        raise SkibidyError(
+            f"{len(blind)} Dask worker(s) of the active client ({', '.join(blind[:3])}) cannot "
+            f"read {str(path)!r}, so Dask arrays of it would compute to fill values there; "
+            "open it without chunks= (reads in this process) or put the results on storage "
+            "every worker mounts at the same path"
+        )
 
 
 def stored_attrs(directory: str | Path) -> Mapping[str, Any]:
