@@ -20,6 +20,7 @@ import xarray as xr
 
 from orchestration import cluster as _cluster
 from orchestration.execute import ExecutionReport, execute
+from orchestration.lock import LOCK_NAME, exclusive
 from orchestration.spec import SpecError, SweepSpec, batch_spec, load_sweep
 from orchestration.store import ResultStore, is_result_dir, open_results, stored_spec
 
@@ -55,7 +56,7 @@ def _writable(path: Path) -> bool:
 
 def _unstarted(d: Path, spec: SweepSpec) -> bool:
     """True if ``d`` holds only the first files of this very spec (no cube yet)."""
-    names = {p.name for p in d.iterdir()}
+    names = {p.name for p in d.iterdir()} - {LOCK_NAME}
     if not names or not names <= {"config.toml", "spec.json", ".results.zarr.partial"}:
         return False
     try:
@@ -92,6 +93,18 @@ def plan_output(
     """
     if resume is not None:
         d = Path(resume)
+        if not is_result_dir(d) and (d / "spec.json").is_file():
+            try:
+                started = SweepSpec.from_dict(json.loads((d / "spec.json").read_text()))
+            except (OSError, ValueError, KeyError, TypeError):
+                started = None
+            if started is not None and _unstarted(d, started):
+                if spec is not None and spec.hash != started.hash:
+                    raise OutputError(
+                        f"cannot resume {str(d)!r}: it was started for a different sweep "
+                        f"(spec hash {started.hash[:12]}, this config {spec.hash[:12]})"
+                    )
+                return started if spec is None else spec, d, False  # no cube yet: afresh
         if not is_result_dir(d):
             raise OutputError(
                 f"cannot resume {str(d)!r}: it is not a results directory (no results.zarr); "
@@ -123,7 +136,7 @@ def plan_output(
             )
         if d.is_dir() and _unstarted(d, spec):
             return spec, d, False  # interrupted before its cube was created: start afresh
-        if not d.is_dir() or any(d.iterdir()):
+        if not d.is_dir() or any(p.name != LOCK_NAME for p in d.iterdir()):
             raise OutputError(
                 f"output directory {str(d)!r} exists and is not empty; choose another --out "
                 "(nothing there is overwritten)"
@@ -171,8 +184,36 @@ def run_spec(
     """Run (or continue) a planned spec into ``directory`` and write its products.
 
     Bad input must have been checked (:func:`plan_output`, the spec) before calling.
-    ``announce`` is called once connected, before anything is written.
+    ``announce`` is called once connected, before anything is written. The folder's
+    exclusive lock (:mod:`orchestration.lock`) is held throughout: a second writer
+    gets :class:`~orchestration.lock.FolderBusy` before its cluster starts.
     """
+    with exclusive(directory, f"skibidy {spec.kind} {spec.name}"):
+        # under the lock, the folder cannot change any more: decide again what it holds
+        spec, directory, resuming = plan_output(spec, directory, directory if resuming else None)
+        return _run_locked(
+            spec, directory, resuming, client=client, choice=choice, retries=retries,
+            retry_failed=retry_failed, raw=raw, progress=progress, quiet=quiet,
+            validate=validate, runs_per_task=runs_per_task, announce=announce,
+        )
+
+
+def _run_locked(
+    spec: SweepSpec,
+    directory: Path,
+    resuming: bool,
+    *,
+    client: Any,
+    choice: _cluster.ClusterChoice | None,
+    retries: int,
+    retry_failed: bool,
+    raw: bool,
+    progress: bool,
+    quiet: bool,
+    validate: bool,
+    runs_per_task: int | None,
+    announce: Callable[[], None] | None,
+) -> Outcome:
     _prefetch_imports()
     announce = announce or (lambda: None)
     if client is None:

@@ -302,7 +302,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             f"{args.dir!r} is not a results directory (no results.zarr); give a directory "
             "written by 'skibidy sweep' or 'skibidy batch'"
         )
-    summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
+    from orchestration.lock import exclusive
+
+    with exclusive(d, "skibidy analyze"):
+        summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
     _print_summary(summary)
     if args.validate:
         _print_validation(d)
