@@ -68,7 +68,7 @@ def exclusive(directory: str | Path, what: str = "") -> Iterator[Path]:
     file was written there, the folder is removed again: a refused command leaves nothing.
     """
     d = Path(directory)
-    created = not d.exists()
+    created = [p for p in (d, *d.parents) if not p.exists()]  # innermost first
     path = d / LOCK_NAME
     try:
         d.mkdir(parents=True, exist_ok=True)
@@ -101,5 +101,9 @@ def exclusive(directory: str | Path, what: str = "") -> Iterator[Path]:
     finally:
         if not ok and created and {p.name for p in d.iterdir()} == {LOCK_NAME}:
             path.unlink()
-            d.rmdir()
+            for made in created:  # this folder, then the parents this call made
+                try:
+                    made.rmdir()
+                except OSError:
+                    break
         os.close(fd)  # releases the lock
