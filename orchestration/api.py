@@ -415,6 +415,7 @@ def run_sweep(
     raw: bool = True,
     progress: bool = True,
     runs_per_task: int | None = None,
+    trust_config_cluster: bool = False,
 ) -> xr.Dataset:
     """Run a parameter sweep and return its result cube (lazy).
 
@@ -437,6 +438,9 @@ def run_sweep(
         When continuing, rerun the runs that had failed.
     runs_per_task : int, optional
         Runs per Dask task (default: the config's, else automatic).
+    trust_config_cluster : bool
+        Let the config's ``[cluster]`` choose the scheduler (or a SLURM job script's
+        ``python``/``job_extra``/``tls = false``); see :mod:`orchestration.trust`.
 
     Returns
     -------
@@ -456,7 +460,10 @@ def run_sweep(
         from orchestration.security import secure_choice
 
         table = dict(spec.cluster)
-        choice = secure_choice(_cluster.choose(scheduler, table, workers, timeout), None, table)
+        choice = secure_choice(
+            _cluster.choose(scheduler, table, workers, timeout, trust_config=trust_config_cluster),
+            None, table,
+        )
     spec, directory, resuming = plan_output(spec, out, out if resume else None)
     outcome = run_spec(
         spec, directory, resuming, client=client, choice=choice, retries=retries,

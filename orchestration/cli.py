@@ -9,6 +9,7 @@ failed, 130 an interrupt (after which the printed resume command continues the r
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from pathlib import Path
@@ -46,6 +47,12 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         "--scheduler", metavar="ADDR",
         help="Dask scheduler, e.g. tcp://host:8786 (default: [cluster] in the config, "
         "then DASK_SCHEDULER_ADDRESS, then a local cluster)",
+    )
+    g.add_argument(
+        "--trust-config-cluster", action="store_true",
+        help="let the config's [cluster] choose the scheduler, or the SLURM job script's "
+        "python/job_extra/tls = false (a scheduler can run code in this process: only for "
+        "configs you trust; see docs/security.md)",
     )
     g.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="time allowed to connect to the scheduler (default 10)")
     g.add_argument("--retries", type=_positive_int, default=0, metavar="K", help="extra attempts for runs that raise (default 0)")
@@ -122,8 +129,10 @@ def _check_common(args: argparse.Namespace) -> None:
         raise SkibidyError(f"--retries must be 0 or more, got {args.retries}")
     if args.seed is not None and args.seed < 0:
         raise SkibidyError(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.timeout is not None and args.timeout <= 0:
-        raise SkibidyError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.timeout is not None and not (0 < args.timeout < math.inf):
+        raise SkibidyError(
+            f"--timeout must be a positive, finite number of seconds, got {args.timeout}"
+        )
     if args.runs_per_task is not None and args.runs_per_task < 1:
         raise SkibidyError(f"--runs-per-task must be at least 1, got {args.runs_per_task}")
     if args.retry_failed and not args.resume:
@@ -180,7 +189,9 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     from orchestration.security import secure_choice
 
     table = dict(spec.cluster)
-    choice = cluster.choose(args.scheduler, table, args.workers, args.timeout)
+    choice = cluster.choose(
+        args.scheduler, table, args.workers, args.timeout, trust_config=args.trust_config_cluster
+    )
     choice = secure_choice(choice, args, table)
     def announce() -> None:
         print(
