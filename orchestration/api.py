@@ -180,6 +180,7 @@ def run_spec(
     validate: bool = False,
     runs_per_task: int | None = None,
     announce: Callable[[], None] | None = None,
+    run_timeout: float | None = None,
 ) -> Outcome:
     """Run (or continue) a planned spec into ``directory`` and write its products.
 
@@ -195,6 +196,7 @@ def run_spec(
             spec, directory, resuming, client=client, choice=choice, retries=retries,
             retry_failed=retry_failed, raw=raw, progress=progress, quiet=quiet,
             validate=validate, runs_per_task=runs_per_task, announce=announce,
+            run_timeout=run_timeout,
         )
 
 
@@ -213,6 +215,7 @@ def _run_locked(
     validate: bool,
     runs_per_task: int | None,
     announce: Callable[[], None] | None,
+    run_timeout: float | None,
 ) -> Outcome:
     _prefetch_imports()
     announce = announce or (lambda: None)
@@ -221,7 +224,8 @@ def _run_locked(
     if client is not None:
         announce()
         report = _execute_into(
-            spec, directory, resuming, client, retries, retry_failed, progress, runs_per_task
+            spec, directory, resuming, client, retries, retry_failed, progress, runs_per_task,
+            run_timeout,
         )
     else:
         choice = choice or _cluster.choose(config_cluster=dict(spec.cluster))
@@ -229,7 +233,7 @@ def _run_locked(
             announce()
             report = _execute_into(
                 spec, directory, resuming, new_client, retries, retry_failed, progress,
-                runs_per_task,
+                runs_per_task, run_timeout,
             )
     outcome = Outcome(directory, report, resuming)
     import dask
@@ -250,6 +254,7 @@ def _execute_into(
     retry_failed: bool,
     progress: bool,
     runs_per_task: int | None = None,
+    run_timeout: float | None = None,
 ) -> ExecutionReport:
     _prefetch(client)
     if not resuming:
@@ -261,7 +266,8 @@ def _execute_into(
     store = ResultStore(directory)
     todo = store.pending(retry_failed=retry_failed)
     return execute(
-        client, store, todo, retries=retries, progress=progress, runs_per_task=runs_per_task
+        client, store, todo, retries=retries, progress=progress, runs_per_task=runs_per_task,
+        run_timeout=run_timeout,
     )
 
 
@@ -416,6 +422,7 @@ def run_sweep(
     progress: bool = True,
     runs_per_task: int | None = None,
     trust_config_cluster: bool = False,
+    run_timeout: float | None = None,
 ) -> xr.Dataset:
     """Run a parameter sweep and return its result cube (lazy).
 
@@ -441,6 +448,10 @@ def run_sweep(
     trust_config_cluster : bool
         Let the config's ``[cluster]`` choose the scheduler (or a SLURM job script's
         ``python``/``job_extra``/``tls = false``); see :mod:`orchestration.trust`.
+    run_timeout : float, optional
+        Seconds one run may take (default: generous, from the simulated duration; see
+        :func:`~orchestration.timeouts.default_run_timeout`); a run past it is recorded
+        with status ``timeout``.
 
     Returns
     -------
@@ -468,6 +479,7 @@ def run_sweep(
     outcome = run_spec(
         spec, directory, resuming, client=client, choice=choice, retries=retries,
         retry_failed=retry_failed, raw=raw, progress=progress, runs_per_task=runs_per_task,
+        run_timeout=run_timeout,
     )
     return open_results(outcome.directory)
 

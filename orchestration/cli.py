@@ -55,6 +55,11 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         "configs you trust; see docs/security.md)",
     )
     g.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="time allowed to connect to the scheduler (default 10)")
+    g.add_argument(
+        "--run-timeout", type=_positive_float, metavar="SECONDS",
+        help="time one run may take; a run past it is stopped and recorded as 'timeout' "
+        "(default: 60 s + 5 s per simulated day)",
+    )
     g.add_argument("--retries", type=_positive_int, default=0, metavar="K", help="extra attempts for runs that raise (default 0)")
     g.add_argument("--resume", metavar="DIR", help="continue an interrupted run in DIR")
     g.add_argument("--retry-failed", action="store_true", help="with --resume: rerun failed runs too")
@@ -133,6 +138,10 @@ def _check_common(args: argparse.Namespace) -> None:
         raise SkibidyError(
             f"--timeout must be a positive, finite number of seconds, got {args.timeout}"
         )
+    if args.run_timeout is not None and not (0 < args.run_timeout < math.inf):
+        raise SkibidyError(
+            f"--run-timeout must be a positive, finite number of seconds, got {args.run_timeout}"
+        )
     if args.runs_per_task is not None and args.runs_per_task < 1:
         raise SkibidyError(f"--runs-per-task must be at least 1, got {args.runs_per_task}")
     if args.retry_failed and not args.resume:
@@ -207,6 +216,7 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
             spec, directory, resuming, choice=choice, retries=args.retries,
             retry_failed=args.retry_failed, raw=not args.no_raw, runs_per_task=args.runs_per_task,
             progress=not args.no_progress, validate=validate, announce=announce,
+            run_timeout=args.run_timeout,
         )
     except Interrupted as exc:
         resume = f"skibidy {command} --resume {shlex.quote(str(directory))}"
@@ -218,6 +228,7 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     rate = rep.runs_per_second
     print(
         f"{rep.ok} runs ok, {rep.errors} failed, {rep.lost} lost"
+        + (f", {rep.timeouts} timed out" if rep.timeouts else "")
         + (f", {rep.already_done} done before" if rep.already_done else "")
         + (f" in {rep.elapsed_s:.1f} s ({rate:.2f} runs/s)" if rep.submitted else ""),
         flush=True,

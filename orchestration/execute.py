@@ -48,6 +48,8 @@ from orchestration.store import (
     STATUS_ERROR,
     STATUS_LOST,
     STATUS_OK,
+    STATUS_NAMES,
+    STATUS_TIMEOUT,
     ResultStore,
     Writer,
 )
@@ -97,6 +99,7 @@ class ExecutionReport:
     ok: int = 0
     errors: int = 0
     lost: int = 0
+    timeouts: int = 0
     retried: int = 0
     elapsed_s: float = 0.0
     sim_seconds: float = 0.0
@@ -104,7 +107,7 @@ class ExecutionReport:
 
     @property
     def runs_per_second(self) -> float:
-        done = self.ok + self.errors + self.lost
+        done = self.ok + self.errors + self.lost + self.timeouts
         return done / self.elapsed_s if self.elapsed_s > 0 else float("nan")
 
 
@@ -129,14 +132,15 @@ def _align(df: Any, time_axis: np.ndarray, variables: Sequence[str]) -> np.ndarr
     return out
 
 
-def _in_worker() -> bool:
+def _task_context() -> tuple[Any, str]:
+    """The worker executing this task and the task's key (None, "" outside a worker)."""
     try:
         from distributed import get_worker
+        from distributed.worker import thread_state
 
-        get_worker()
-        return True
+        return get_worker(), str(getattr(thread_state, "key", ""))
     except (ImportError, ValueError):
-        return False
+        return None, ""
 
 
 def run_task(
@@ -144,6 +148,7 @@ def run_task(
     time_axis: np.ndarray,
     variables: Sequence[str],
     faults: dict[str, dict[int, int]] | None = None,
+    run_timeout: float | None = None,
 ) -> list[tuple[int, np.ndarray | None, str | None, float]]:
     """Simulate a few runs; never raises for a failing run.
 
@@ -156,6 +161,9 @@ def run_task(
         Metric columns to return, in cube order.
     faults : dict, optional
         Injected faults (see the module docstring).
+    run_timeout : float, optional
+        Seconds one run may take; a run past it comes back as ``TIMEOUT:`` (see
+        :mod:`orchestration.timeouts`). A cancelled task stops at once.
 
     Returns
     -------
@@ -163,22 +171,32 @@ def run_task(
     """
     from skibidy import load_config, simulate
 
+    from orchestration.timeouts import RunCancelled, RunTimeout, limit
+
     faults = faults or {}
     delay = float(faults.get("delay", {}).get(0, 0)) / 1000.0
+    worker, key = _task_context()
     out = []
     for run, skin, preset, overrides, seed, attempt in runs:
         t0 = time.perf_counter()
         try:
-            if delay:
-                time.sleep(delay)
-            if run in faults.get("exit", {}) and _in_worker():
-                os._exit(17)
-            fail_for = faults.get("raise", {}).get(run)
-            if fail_for is not None and (fail_for < 0 or attempt < fail_for):
-                raise InjectedFault(f"injected fault for run {run} (SKIBIDY_FAULT_RUNS)")
-            config = load_config(skin=skin, preset=preset, overrides=overrides)
-            block = _align(simulate(config, seed=seed), time_axis, variables)
+            with limit(run_timeout, key, worker):
+                if delay:
+                    time.sleep(delay)
+                if run in faults.get("exit", {}) and worker is not None:
+                    os._exit(17)
+                fail_for = faults.get("raise", {}).get(run)
+                if fail_for is not None and (fail_for < 0 or attempt < fail_for):
+                    raise InjectedFault(f"injected fault for run {run} (SKIBIDY_FAULT_RUNS)")
+                config = load_config(skin=skin, preset=preset, overrides=overrides)
+                block = _align(simulate(config, seed=seed), time_axis, variables)
             out.append((run, block, None, time.perf_counter() - t0))
+        except RunTimeout:
+            out.append((run, None, f"TIMEOUT:the run did not finish within its limit of "
+                        f"{run_timeout:g} s (--run-timeout)", time.perf_counter() - t0))
+        except RunCancelled:  # nobody waits for this task any more
+            out.append((run, None, "LOST:the task was cancelled", time.perf_counter() - t0))
+            break
         except Exception as exc:  # errors are data: report and go on
             tb = traceback.format_exc(limit=6)
             out.append((run, None, f"{type(exc).__name__}: {exc}\n{tb}", time.perf_counter() - t0))
@@ -261,6 +279,7 @@ def execute(
     runs_per_task: int | None = None,
     progress: bool = True,
     faults: dict[str, dict[int, int]] | None = None,
+    run_timeout: float | None = None,
 ) -> ExecutionReport:
     """Run the flat run indices ``todo`` on ``client`` and write them into ``store``.
 
@@ -283,6 +302,10 @@ def execute(
         Show a progress bar.
     faults : dict, optional
         Injected faults; default from the environment (:func:`faults_from_env`).
+    run_timeout : float, optional
+        Seconds one run may take before it is stopped and recorded as ``timeout``
+        (default: :func:`~orchestration.timeouts.default_run_timeout` of the longest
+        simulated duration in the grid).
 
     Returns
     -------
@@ -311,6 +334,10 @@ def execute(
         window = max(16, 3 * threads)
     prefix = spec.hash[:12]
     time_axis = store.time_h
+    if run_timeout is None:
+        from orchestration.timeouts import default_run_timeout
+
+        run_timeout = default_run_timeout(float(time_axis[-1]) / 24.0 if len(time_axis) else 0.0)
     variables = store.variables
     failures_path = store.directory / FAILURES_FILE
     writer = Writer(store, todo)
@@ -357,6 +384,7 @@ def execute(
             time_axis,
             variables,
             faults,
+            run_timeout,
             key=key,
             pure=False,
         )
@@ -367,7 +395,7 @@ def execute(
         idx = grid.index(r)
         entry = {
             "run": int(r),
-            "status": "error" if status == STATUS_ERROR else "lost",
+            "status": STATUS_NAMES[status],
             "point": {a.param: _jsonable(a.values[i]) for a, i in zip(grid.axes, idx[:-1])},
             "replicate": int(idx[-1]),
             "seed": int(grid.seed(r)),
@@ -400,6 +428,11 @@ def execute(
                             writer.add(r, block, STATUS_OK)
                             report.ok += 1
                             n_final += 1
+                        elif error.startswith("TIMEOUT:"):
+                            writer.add(r, None, STATUS_TIMEOUT)
+                            record_failure(r, STATUS_TIMEOUT, error[8:], attempt + 1)
+                            report.timeouts += 1
+                            n_final += 1
                         elif error.startswith("LOST:"):
                             n = attempts_lost.get(r, 0) + 1
                             attempts_lost[r] = n
@@ -420,7 +453,8 @@ def execute(
                             report.errors += 1
                             n_final += 1
                     bar.set_postfix_str(
-                        f"ok={already + report.ok} failed={report.errors + report.lost}",
+                        f"ok={already + report.ok} "
+                        f"failed={report.errors + report.lost + report.timeouts}",
                         refresh=False,
                     )
                     bar.update(n_final)

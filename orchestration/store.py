@@ -5,7 +5,8 @@ Layout of ``DIR/results.zarr`` (Zarr format 3, no consolidated metadata):
 * one float64 data variable per metric column (``step`` included), dims
   ``(axis_1, ..., axis_k, replicate, time)``, NaN where nothing was written;
 * ``status`` (uint8, run dims): 0 pending, 1 ok, 2 error (the run raised), 3 lost
-  (its worker died too often or the task was cancelled);
+  (its worker died too often or the task was cancelled), 4 timeout (the run passed its
+  time limit, see :mod:`orchestration.timeouts`);
 * coordinates: one per axis (``attrs["param"]`` = dotted path), ``replicate``, ``time``
   (hours) with ``time_days``, and ``seed`` (uint64, run dims);
 * provenance in the root attributes, written once at creation and never changed.
@@ -41,11 +42,12 @@ __all__ = [
     "STATUS_OK",
     "STATUS_ERROR",
     "STATUS_LOST",
+    "STATUS_TIMEOUT",
     "STATUS_NAMES",
 ]
 
-STATUS_PENDING, STATUS_OK, STATUS_ERROR, STATUS_LOST = 0, 1, 2, 3
-STATUS_NAMES = {0: "pending", 1: "ok", 2: "error", 3: "lost"}
+STATUS_PENDING, STATUS_OK, STATUS_ERROR, STATUS_LOST, STATUS_TIMEOUT = 0, 1, 2, 3, 4
+STATUS_NAMES = {0: "pending", 1: "ok", 2: "error", 3: "lost", 4: "timeout"}
 STORE_NAME = "results.zarr"
 PARTIAL_NAME = ".results.zarr.partial"
 TARGET_RUNS_PER_CHUNK = 256
@@ -219,7 +221,7 @@ class ResultStore:
         data_vars["status"] = xr.Variable(
             dims,
             np.zeros(shape, dtype=np.uint8),
-            attrs={"flag_values": "0 1 2 3", "flag_meanings": "pending ok error lost"},
+            attrs={"flag_values": "0 1 2 3 4", "flag_meanings": "pending ok error lost timeout"},
         )
         attrs = {
             "title": f"skibidy {spec.kind}: {spec.name}",
@@ -269,11 +271,11 @@ class ResultStore:
         return self._seeds
 
     def pending(self, retry_failed: bool = False) -> np.ndarray:
-        """Flat indices of runs still to do: pending and lost, plus errors if asked."""
+        """Flat indices of runs still to do: pending and lost, plus errors and timeouts if asked."""
         st = self.status()
         todo = (st == STATUS_PENDING) | (st == STATUS_LOST)
         if retry_failed:
-            todo |= st == STATUS_ERROR
+            todo |= (st == STATUS_ERROR) | (st == STATUS_TIMEOUT)
         return np.flatnonzero(todo)
 
     # -- chunk geometry ------------------------------------------------------------------
