@@ -19,7 +19,11 @@ from skibidy.errors import SkibidyError
 
 __all__ = ["register_batch", "register_sweep", "register_analyze"]
 
-EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLUSTER_LOST = 3
+"""The Dask scheduler or the connection to it was lost mid-sweep (everything received is written)."""
+EXIT_STORAGE = 4
+"""The results could not be written (disk full, I/O error); what was written is kept."""
 Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
@@ -184,7 +188,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, validate: bool) -> int:
     from orchestration import cluster
     from orchestration.api import plan_output, run_spec
-    from orchestration.execute import Interrupted
+    from orchestration.execute import ClusterLost, Interrupted, StorageFailed
 
     spec, directory, resuming = plan_output(spec, args.out, args.resume)
     if resuming:
@@ -211,6 +215,13 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
             flush=True,
         )
 
+    import logging
+
+    import distributed  # noqa: F401  (configures its loggers on import: before the change)
+
+    # Every way a sweep can end is reported below in one place; the client's own log
+    # lines (reconnection tracebacks after the scheduler has gone) would only bury it.
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
     try:
         outcome = run_spec(
             spec, directory, resuming, choice=choice, retries=args.retries,
@@ -219,11 +230,15 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
             run_timeout=args.run_timeout,
         )
     except Interrupted as exc:
-        resume = f"skibidy {command} --resume {shlex.quote(str(directory))}"
-        print(f"\nInterrupted by {exc.signame}: everything received was written.", file=sys.stderr)
-        print(f"Resume with: {resume}", flush=True)
-        print(f"Results: {directory}", flush=True)
-        return EXIT_INTERRUPTED
+        return _stopped(command, directory, f"Interrupted by {exc.signame}: everything received "
+                        "was written.", EXIT_INTERRUPTED)
+    except ClusterLost as exc:
+        return _stopped(command, directory, f"The Dask cluster was lost ({exc.reason}): "
+                        "everything received was written.", EXIT_CLUSTER_LOST)
+    except StorageFailed as exc:
+        return _stopped(command, directory, f"Cannot write the results in {directory} "
+                        f"({exc.reason}): the runs written so far are kept; make room, then resume.",
+                        EXIT_STORAGE)
     rep = outcome.report
     rate = rep.runs_per_second
     print(
@@ -240,6 +255,15 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     status = _failure_report(directory)
     print(f"Results: {directory}", flush=True)
     return status
+
+
+def _stopped(command: str, directory: Path, why: str, code: int) -> int:
+    """Report a sweep that ended early: why (stderr), the resume command and the folder."""
+    resume = f"skibidy {command} --resume {shlex.quote(str(directory))}"
+    print(f"\n{why}", file=sys.stderr, flush=True)
+    print(f"Resume with: {resume}", flush=True)
+    print(f"Results: {directory}", flush=True)
+    return code
 
 
 def _warn_if_model_changed(directory: Path) -> None:

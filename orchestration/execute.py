@@ -28,6 +28,7 @@ part of the sweep spec, so a sweep resumed without them continues the same cube.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -54,7 +55,10 @@ from orchestration.store import (
     Writer,
 )
 
-__all__ = ["execute", "run_task", "ExecutionReport", "Interrupted", "faults_from_env"]
+__all__ = [
+    "execute", "run_task", "ExecutionReport", "Interrupted", "ClusterLost", "StorageFailed",
+    "faults_from_env",
+]
 
 FAILURES_FILE = "failures.jsonl"
 #: automatic batching aims at tasks of about this many seconds of simulation: far above
@@ -83,6 +87,37 @@ class Interrupted(Exception):
         super().__init__(f"interrupted by {signame}")
         self.directory = directory
         self.signame = signame
+
+
+class ClusterLost(Exception):
+    """The Dask scheduler (or the connection to it) was lost; everything received was written."""
+
+    def __init__(self, directory: Path, reason: str) -> None:
+        super().__init__(f"the Dask cluster was lost: {reason}")
+        self.directory = directory
+        self.reason = reason
+
+
+class StorageFailed(Exception):
+    """Results could not be written (disk full, I/O error); what was written is kept."""
+
+    def __init__(self, directory: Path, reason: str) -> None:
+        super().__init__(f"cannot write the results: {reason}")
+        self.directory = directory
+        self.reason = reason
+
+
+#: errno values that mean the results folder cannot take more data
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EACCES, errno.EFBIG})
+
+
+def _client_gone(client: Any) -> bool:
+    return str(getattr(client, "status", "running")) not in ("running", "newly-created")
+
+
+def _reason(exc: BaseException) -> str:
+    text = (str(exc).splitlines() or [""])[0][:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class InjectedFault(RuntimeError):
@@ -422,6 +457,7 @@ def execute(
                     finished = _collect(fut, group)
                     del fut
                     n_final = 0
+                    cluster_gone = ""
                     for r, attempt, block, error, seconds in finished:
                         report.sim_seconds += seconds
                         if block is not None:
@@ -433,6 +469,9 @@ def execute(
                             record_failure(r, STATUS_TIMEOUT, error[8:], attempt + 1)
                             report.timeouts += 1
                             n_final += 1
+                        elif error.startswith("LOST:") and _client_gone(client):
+                            # not the run's fault: it stays pending
+                            cluster_gone = f"no connection to the scheduler {_address(client)}"
                         elif error.startswith("LOST:"):
                             n = attempts_lost.get(r, 0) + 1
                             attempts_lost[r] = n
@@ -458,6 +497,8 @@ def execute(
                         refresh=False,
                     )
                     bar.update(n_final)
+                    if cluster_gone:
+                        raise ClusterLost(store.directory, cluster_gone.strip())
                     while len(in_flight) < window:
                         group = next_group()
                         if group is None:
@@ -470,11 +511,47 @@ def execute(
                     writer.flush()
                     bar.close()
                 raise Interrupted(store.directory, signame) from None
-        writer.flush()
+            except Exception as exc:
+                # whatever ends the sweep, what was received is written first
+                with _signals_ignored():
+                    _cancel(client, in_flight)
+                    try:
+                        writer.flush()
+                    except OSError as flush_exc:
+                        exc = flush_exc
+                    bar.close()
+                if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+                    raise StorageFailed(store.directory, _reason(exc)) from exc
+                if isinstance(exc, ClusterLost):
+                    raise
+                if _client_gone(client) or _is_comm_error(exc):
+                    raise ClusterLost(store.directory, _reason(exc)) from exc
+                raise
+        try:
+            writer.flush()
+        except OSError as exc:
+            if exc.errno in _STORAGE_ERRNOS:
+                raise StorageFailed(store.directory, _reason(exc)) from exc
+            raise
     finally:
         bar.close()
     report.elapsed_s = time.perf_counter() - t_start
     return report
+
+
+def _address(client: Any) -> str:
+    return str(getattr(getattr(client, "scheduler", None), "address", "") or "")
+
+
+def _is_comm_error(exc: BaseException) -> bool:
+    """True for the errors of a lost scheduler connection (closed client, comm, timeout)."""
+    try:
+        from distributed.client import ClosedClientError  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - older distributed
+        ClosedClientError = ()  # type: ignore[assignment,misc]
+    from distributed.comm.core import CommClosedError
+
+    return isinstance(exc, (CommClosedError, ClosedClientError, TimeoutError, ConnectionError))
 
 
 def _collect(fut: Any, group: list[tuple[int, int]]) -> list[tuple[int, int, Any, str, float]]:
@@ -488,7 +565,7 @@ def _collect(fut: Any, group: list[tuple[int, int]]) -> list[tuple[int, int, Any
         return [(r, attempts[r], block, err or "", sec) for r, block, err, sec in results]
     try:
         exc = fut.exception()
-        text = f"{type(exc).__name__}: {exc}"
+        text = f"{type(exc).__name__}: {exc}" if exc is not None else f"task {fut.status}"
     except Exception as exc2:  # cancelled futures raise here
         text = f"{type(exc2).__name__}: {exc2}"
     # run_task never raises for a failing run, so any task-level error means the task
