@@ -219,6 +219,8 @@ def _run_locked(
 ) -> Outcome:
     _prefetch_imports()
     announce = announce or (lambda: None)
+    if resuming:
+        _repair(directory, quiet)
     if client is None:
         client = _cluster.active_client()
     if client is not None:
@@ -243,6 +245,27 @@ def _run_locked(
     with dask.config.set(scheduler="threads"):
         outcome.summary, outcome.files = analyze(directory, raw=raw, validate=validate)
     return outcome
+
+
+def _repair(directory: Path, quiet: bool) -> None:
+    """Before resuming: find damaged chunks and reset exactly their runs to pending."""
+    import sys
+
+    from orchestration.integrity import describe, repair, scan
+
+    for _ in range(3):  # restored metadata can reveal chunks that could not be read before
+        damage = scan(directory)
+        if not damage:
+            return
+        reset = repair(directory, damage)
+        if not quiet:
+            lines = describe(damage)
+            print(
+                f"warning: {directory} was damaged ({len(damage)} piece(s): {lines[0]}"
+                + (f"; and {len(lines) - 1} more" if len(lines) > 1 else "")
+                + f"); repaired, {len(reset)} run(s) will be computed again",
+                file=sys.stderr, flush=True,
+            )
 
 
 def _execute_into(
@@ -310,9 +333,33 @@ def analyze(
     -------
     (summary table, written files)
     """
-    from orchestration import plots, products
+    from orchestration.integrity import DamagedStore, scan
 
     d = Path(directory)
+    _refuse_damaged(d, scan(d, read=False))
+    try:
+        return _analyze(d, raw=raw, validate=validate)
+    except DamagedStore:
+        raise
+    except Exception:
+        _refuse_damaged(d, scan(d))  # a chunk that does not decode: say which
+        raise
+
+
+def _refuse_damaged(d: Path, damage: list[Any]) -> None:
+    from orchestration.integrity import DamagedStore, describe
+
+    if damage:
+        kind = stored_spec(d).kind
+        raise DamagedStore(
+            f"{d} is damaged ({len(damage)} piece(s), e.g. {describe(damage)[0]}); list them "
+            f"with 'skibidy verify {d}', recompute their runs with 'skibidy {kind} --resume {d}'"
+        )
+
+
+def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
+    from orchestration import plots, products
+
     ds = open_results(d)
     spec = stored_spec(d)
     files: list[Path] = []

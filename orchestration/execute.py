@@ -439,8 +439,7 @@ def execute(
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         report.failures.append(entry)
-        with open(failures_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry) + "\n")
+        _append_line(failures_path, json.dumps(entry))
 
     bar = _progress_bar(grid.size, already, progress)
     ac = as_completed([], with_results=False, raise_errors=False)
@@ -581,6 +580,16 @@ def _cancel(client: Any, in_flight: dict[str, tuple[Any, Any]]) -> None:
             client.cancel(futures)
         except Exception:  # the cluster may already be going down
             pass
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line; after a torn last line (a write cut short), start a new one."""
+    with open(path, "a+b") as fh:
+        torn = False
+        if fh.seek(0, os.SEEK_END) > 0:
+            fh.seek(-1, os.SEEK_END)
+            torn = fh.read(1) != b"\n"
+        fh.write((("\n" if torn else "") + line + "\n").encode("utf-8"))
 
 
 def _jsonable(value: Any) -> Any:

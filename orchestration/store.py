@@ -173,6 +173,7 @@ class ResultStore:
         spec: SweepSpec,
         scheduler: str = "",
         runs_per_chunk: int | None = None,
+        run_chunks_shape: tuple[int, ...] | None = None,
     ) -> "ResultStore":
         """Write the template of the whole cube (metadata, coordinates, empty data).
 
@@ -186,6 +187,9 @@ class ResultStore:
         runs_per_chunk : int, optional
             Target number of runs per chunk (see :func:`run_chunks`); default
             :func:`auto_runs_per_chunk` of the time axis.
+        run_chunks_shape : tuple of int, optional
+            The chunk shape over the run dims, exactly (wins over ``runs_per_chunk``; used
+            to rebuild the metadata of an existing cube).
         """
         import dask.array as da
 
@@ -193,7 +197,9 @@ class ResultStore:
         variables = metric_variables()
         time_h = grid.time_h
         shape = grid.shape
-        chunks = run_chunks(shape, runs_per_chunk or auto_runs_per_chunk(len(time_h)))
+        chunks = tuple(run_chunks_shape) if run_chunks_shape else run_chunks(
+            shape, runs_per_chunk or auto_runs_per_chunk(len(time_h))
+        )
         dims = grid.dims
         coords: dict[str, Any] = {}
         for a in spec.axes:
