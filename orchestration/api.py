@@ -22,7 +22,7 @@ from orchestration import cluster as _cluster
 from orchestration.execute import ExecutionReport, execute
 from orchestration.lock import LOCK_NAME, exclusive
 from orchestration.spec import SpecError, SweepSpec, batch_spec, load_sweep
-from orchestration.store import ResultStore, is_result_dir, open_results, stored_spec
+from orchestration.store import STORE_NAME, ResultStore, is_result_dir, open_results, stored_spec
 
 __all__ = ["run_sweep", "run_batch", "analyze", "plan_output", "Outcome", "run_spec"]
 
@@ -123,6 +123,12 @@ def plan_output(
     if spec is None:
         raise SpecError("give a sweep config (or --resume DIR)")
     d = Path(out) if out is not None else default_directory(spec)
+    for parent in d.absolute().parents:
+        if parent.name == STORE_NAME or is_result_dir(parent):
+            raise OutputError(
+                f"output directory {str(d)!r} is inside the results directory {str(parent)!r}; "
+                "choose an --out outside it"
+            )
     if d.exists():
         if is_result_dir(d):
             stored = stored_spec(d)
@@ -523,6 +529,9 @@ def run_sweep(
             None, table,
         )
     spec, directory, resuming = plan_output(spec, out, out if resume else None)
+    from orchestration.estimate import check, estimate
+
+    check(estimate(spec, raw=raw), directory, yes=True, fresh=not resuming)
     outcome = run_spec(
         spec, directory, resuming, client=client, choice=choice, retries=retries,
         retry_failed=retry_failed, raw=raw, progress=progress, runs_per_task=runs_per_task,

@@ -75,6 +75,11 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument(
+        "--yes", action="store_true",
+        help="run a grid larger than the confirmation limit (100 000 runs; Dask config "
+        "skibidy.confirm-above)",
+    )
+    g.add_argument(
         "--runs-per-task", type=_positive_int, default=None, metavar="K",
         help="runs sent to a worker together (default: the config's, else automatic: about "
         "0.2 s of simulation per task)",
@@ -161,6 +166,11 @@ def _check_common(args: argparse.Namespace) -> None:
         )
     if args.runs_per_task is not None and args.runs_per_task < 1:
         raise SkibidyError(f"--runs-per-task must be at least 1, got {args.runs_per_task}")
+    if args.out is not None and args.resume:
+        raise SkibidyError(
+            f"--out {args.out} and --resume {args.resume} both name the results directory; "
+            "a resumed run stays where it is: give only --resume DIR"
+        )
     if args.retry_failed and not args.resume:
         raise SkibidyError("--retry-failed needs --resume DIR (the run whose failures to retry)")
 
@@ -212,8 +222,11 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
                 f"{str(directory)!r} holds a {stored_kind}, not a {command}; "
                 f"use 'skibidy {stored_kind} --resume {directory}'"
             )
+    from orchestration.estimate import check, estimate
     from orchestration.security import secure_choice
 
+    cost = estimate(spec, raw=not args.no_raw)
+    check(cost, directory, yes=args.yes, fresh=not resuming)
     table = dict(spec.cluster)
     choice = cluster.choose(
         args.scheduler, table, args.workers, args.timeout, trust_config=args.trust_config_cluster
@@ -224,7 +237,8 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
             f"{command} {spec.name}: {spec.n_runs} runs "
             f"({' x '.join(str(len(a)) for a in spec.axes) + ' points x ' if spec.axes else ''}"
             f"{spec.runs_per_value} replicates), spec {spec.hash[:12]}"
-            + (f", resuming {directory}" if resuming else ""),
+            + (f", resuming {directory}" if resuming else "")
+            + f"; {cost.describe()}",
             flush=True,
         )
 
@@ -371,8 +385,29 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for f in files:
         print(f"wrote {f}")
     status = _failure_report(d)
+    status = max(status, _pending_report(d))
     print(f"Results: {d}", flush=True)
     return status
+
+
+def _pending_report(directory: Path) -> int:
+    """Say so when runs are still pending (an unfinished sweep); exit code 1 then."""
+    import numpy as np
+
+    from orchestration.store import STATUS_PENDING, ResultStore
+
+    status = ResultStore(directory).status()
+    pending = int(np.count_nonzero(status == STATUS_PENDING))
+    if not pending:
+        return EXIT_OK
+    kind = _kind(directory)
+    print(
+        f"{pending} of {status.size} runs are still pending (the {kind} did not finish); the "
+        f"summary covers the finished runs only. Complete it with: skibidy {kind} --resume "
+        f"{shlex.quote(str(directory))}",
+        flush=True,
+    )
+    return EXIT_FAILED_RUNS
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
