@@ -226,6 +226,7 @@ def _run_locked(
     _prefetch_imports()
     announce = announce or (lambda: None)
     if resuming:
+        _check_software(directory, quiet)
         _repair(directory, quiet)
     if client is None:
         client = _cluster.active_client()
@@ -251,6 +252,21 @@ def _run_locked(
     with dask.config.set(scheduler="threads"):
         outcome.summary, outcome.files = analyze(directory, raw=raw, validate=validate)
     return outcome
+
+
+def _check_software(directory: Path, quiet: bool) -> None:
+    """Before resuming: the same simulator version (else OutputError), warn about the rest."""
+    import sys
+
+    from orchestration.provenance import compare
+    from orchestration.store import stored_attrs
+
+    found = compare(stored_attrs(directory), directory)
+    if found.error:
+        raise OutputError(found.error)
+    if not quiet:
+        for line in found.warnings:
+            print(f"warning: {line}", file=sys.stderr, flush=True)
 
 
 def _repair(directory: Path, quiet: bool) -> None:
@@ -294,6 +310,10 @@ def _execute_into(
         ResultStore.create(directory, spec, scheduler=scheduler)
     store = ResultStore(directory)
     todo = store.pending(retry_failed=retry_failed)
+    from orchestration.provenance import session
+
+    scheduler = getattr(getattr(client, "scheduler", None), "address", "") or ""
+    store.record_session(session(resumed=resuming, scheduler=scheduler, runs_todo=len(todo)))
     return execute(
         client, store, todo, retries=retries, progress=progress, runs_per_task=runs_per_task,
         run_timeout=run_timeout,

@@ -215,7 +215,6 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
 
     spec, directory, resuming = plan_output(spec, args.out, args.resume)
     if resuming:
-        _warn_if_model_changed(directory)
         stored_kind = spec.kind
         if stored_kind != command:
             raise SkibidyError(
@@ -291,20 +290,6 @@ def _stopped(command: str, directory: Path, why: str, code: int) -> int:
     print(f"Resume with: {resume}", flush=True)
     print(f"Results: {directory}", flush=True)
     return code
-
-
-def _warn_if_model_changed(directory: Path) -> None:
-    """Resuming with another simulator version would mix model versions in one cube."""
-    from orchestration.store import _git_commit, stored_attrs
-
-    attrs = stored_attrs(directory)
-    then, now = attrs.get("git_commit", ""), _git_commit()
-    if then and now and then != now:
-        print(
-            f"warning: {directory} was started at commit {then[:10]}, the code is now at "
-            f"{now[:10]}; if the simulator changed, its runs mix model versions",
-            file=sys.stderr,
-        )
 
 
 def _print_summary(table: Any) -> None:

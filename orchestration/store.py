@@ -9,7 +9,8 @@ Layout of ``DIR/results.zarr`` (Zarr format 3, no consolidated metadata):
   time limit, see :mod:`orchestration.timeouts`);
 * coordinates: one per axis (``attrs["param"]`` = dotted path), ``replicate``, ``time``
   (hours) with ``time_days``, and ``seed`` (uint64, run dims);
-* provenance in the root attributes, written once at creation and never changed.
+* provenance in the root attributes (:mod:`orchestration.provenance`): written at
+  creation; ``sessions`` gains one entry for every session that writes to the cube.
 
 All metadata is written by :meth:`ResultStore.create` before the first run; afterwards
 only chunk files change. :class:`Writer` buffers results per chunk and writes the data
@@ -32,6 +33,7 @@ import numpy as np
 import xarray as xr
 
 from orchestration.grid import Grid
+from orchestration.provenance import provenance
 from orchestration.spec import SweepSpec
 
 __all__ = [
@@ -108,43 +110,6 @@ def run_chunks(shape: tuple[int, ...], target: int = TARGET_RUNS_PER_CHUNK) -> t
             chunks[d] = max(1, min(shape[d], target // block))
             break
     return tuple(chunks)
-
-
-def _git_commit() -> str:
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
-
-
-def provenance(scheduler: str = "") -> dict[str, str]:
-    """Versions, git commit, time and scheduler, as string attributes."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {}
-    for pkg in ("skibidy", "numpy", "pandas", "xarray", "zarr", "dask", "distributed"):
-        try:
-            versions[pkg] = version(pkg)
-        except PackageNotFoundError:
-            versions[pkg] = "unknown"
-    import platform
-
-    versions["python"] = platform.python_version()
-    return {
-        "versions": json.dumps(versions, sort_keys=True),
-        "git_commit": _git_commit(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "scheduler": scheduler,
-    }
 
 
 class ResultStore:
@@ -243,6 +208,7 @@ class ResultStore:
             "metric_variables": json.dumps(list(variables)),
             "store_id": uuid.uuid4().hex,
             **provenance(scheduler),
+            "sessions": "[]",
         }
         ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
         encoding: dict[str, Any] = {
@@ -264,6 +230,15 @@ class ResultStore:
         )
         partial.rename(path)
         return cls(directory)
+
+    def record_session(self, entry: Mapping[str, Any]) -> None:
+        """Append one session (see :func:`orchestration.provenance.session`) to ``sessions``."""
+        try:
+            sessions = list(json.loads(self.group.attrs.get("sessions", "[]")))
+        except (TypeError, ValueError):
+            sessions = []
+        sessions.append(dict(entry))
+        self.group.attrs["sessions"] = json.dumps(sessions, sort_keys=True)
 
     # -- reading -------------------------------------------------------------------------
     def status(self) -> np.ndarray:
