@@ -125,8 +125,9 @@ def plan_output(
     d = Path(out) if out is not None else default_directory(spec)
     for parent in d.absolute().parents:
         if parent.name == STORE_NAME or is_result_dir(parent):
+            shown = parent if d.is_absolute() else Path(os.path.relpath(parent))
             raise OutputError(
-                f"output directory {str(d)!r} is inside the results directory {str(parent)!r}; "
+                f"output directory {str(d)!r} is inside the results directory {str(shown)!r}; "
                 "choose an --out outside it"
             )
     if d.exists():
