@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 import xarray as xr
 
 from orchestration import cluster as _cluster
-from orchestration.execute import ExecutionReport, execute
+from orchestration.execute import ExecutionReport, execute, storage_failure
 from orchestration.lock import LOCK_NAME, exclusive
 from orchestration.spec import SpecError, SweepSpec, batch_spec, load_sweep
 from orchestration.store import STORE_NAME, ResultStore, is_result_dir, open_results, stored_spec
@@ -199,12 +199,18 @@ def run_spec(
     with exclusive(directory, f"skibidy {spec.kind} {spec.name}"):
         # under the lock, the folder cannot change any more: decide again what it holds
         spec, directory, resuming = plan_output(spec, directory, directory if resuming else None)
-        return _run_locked(
-            spec, directory, resuming, client=client, choice=choice, retries=retries,
-            retry_failed=retry_failed, raw=raw, progress=progress, quiet=quiet,
-            validate=validate, runs_per_task=runs_per_task, announce=announce,
-            run_timeout=run_timeout,
-        )
+        try:
+            return _run_locked(
+                spec, directory, resuming, client=client, choice=choice, retries=retries,
+                retry_failed=retry_failed, raw=raw, progress=progress, quiet=quiet,
+                validate=validate, runs_per_task=runs_per_task, announce=announce,
+                run_timeout=run_timeout,
+            )
+        except OSError as exc:  # creating the cube, recording the session, the products
+            failure = storage_failure(exc, directory)
+            if failure is None:
+                raise
+            raise failure from exc
 
 
 def _run_locked(
@@ -594,6 +600,9 @@ def run_batch(
     if out is None:
         out = default_directory(spec)
     spec, directory, resuming = plan_output(spec, out)
+    from orchestration.estimate import check, estimate
+
+    check(estimate(spec, raw=raw), directory, yes=True, fresh=not resuming)
     outcome = run_spec(
         spec, directory, resuming, client=client, choice=choice, retries=retries,
         raw=raw, progress=progress, validate=validate,

@@ -360,10 +360,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             f"{args.dir!r} is not a results directory (no results.zarr); give a directory "
             "written by 'skibidy sweep' or 'skibidy batch'"
         )
+    from orchestration.execute import storage_failure
     from orchestration.lock import exclusive
 
     with exclusive(d, "skibidy analyze"):
-        summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
+        try:
+            summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
+        except OSError as exc:
+            failure = storage_failure(exc, d)
+            if failure is None:
+                raise
+            print(f"Cannot write in {d} ({failure.reason}); make room, then run "
+                  f"'skibidy analyze {shlex.quote(str(d))}' again", file=sys.stderr)
+            return EXIT_STORAGE
     _print_summary(summary)
     if args.validate:
         _print_validation(d)

@@ -57,7 +57,7 @@ from orchestration.store import (
 
 __all__ = [
     "execute", "run_task", "ExecutionReport", "Interrupted", "ClusterLost", "StorageFailed",
-    "faults_from_env",
+    "faults_from_env", "storage_failure",
 ]
 
 FAILURES_FILE = "failures.jsonl"
@@ -109,6 +109,13 @@ class StorageFailed(Exception):
 
 #: errno values that mean the results folder cannot take more data
 _STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EACCES, errno.EFBIG})
+
+
+def storage_failure(exc: BaseException, directory: Path) -> StorageFailed | None:
+    """The :class:`StorageFailed` for an error that means the results cannot be written."""
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+        return StorageFailed(directory, _reason(exc))
+    return None
 
 
 def _client_gone(client: Any) -> bool:
