@@ -82,3 +82,23 @@ def test_the_lock_is_released_when_its_holder_dies(tmp_path: Path) -> None:
         holder.wait(timeout=30)
     with exclusive(tmp_path / "D"):
         pass
+
+
+def test_a_folder_stopped_before_its_cube_existed_can_be_resumed(cluster, tmp_path: Path) -> None:
+    """Killed while the template was being written: --resume starts it afresh."""
+    import json
+
+    from orchestration.spec import parse_sweep
+
+    text = textwrap.dedent(SMALL_SWEEP)
+    spec = parse_sweep(text, source="small.toml")
+    out = tmp_path / "D"
+    (out / ".results.zarr.partial" / "status").mkdir(parents=True)  # half a template
+    (out / "config.toml").write_text(text)
+    (out / "spec.json").write_text(json.dumps(spec.to_dict()))
+    resumed = _skibidy("sweep", "--resume", str(out), "--scheduler", cluster.scheduler_address,
+                       "--no-progress", "--no-raw")
+    stdout, stderr = resumed.communicate(timeout=180)
+    assert resumed.returncode == 0, stderr
+    assert "8 runs ok" in stdout
+    assert (orchestration.open_results(out).status.values == 1).all()
