@@ -28,6 +28,7 @@ part of the sweep spec, so a sweep resumed without them continues the same cube.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import os
@@ -517,7 +518,7 @@ def execute(
                     writer.flush()
                     bar.close()
                 raise Interrupted(store.directory, signame) from None
-            except Exception as exc:
+            except (Exception, asyncio.CancelledError) as exc:
                 # whatever ends the sweep, what was received is written first
                 with _signals_ignored():
                     _cancel(client, in_flight)
@@ -557,7 +558,9 @@ def _is_comm_error(exc: BaseException) -> bool:
         ClosedClientError = ()  # type: ignore[assignment,misc]
     from distributed.comm.core import CommClosedError
 
-    return isinstance(exc, (CommClosedError, ClosedClientError, TimeoutError, ConnectionError))
+    return isinstance(
+        exc, (CommClosedError, ClosedClientError, TimeoutError, ConnectionError, asyncio.CancelledError)
+    )
 
 
 def _collect(fut: Any, group: list[tuple[int, int]]) -> list[tuple[int, int, Any, str, float]]:
@@ -566,13 +569,13 @@ def _collect(fut: Any, group: list[tuple[int, int]]) -> list[tuple[int, int, Any
     if fut.status == "finished":
         try:
             results = fut.result()
-        except Exception as exc:  # lost between finish and fetch
+        except (Exception, asyncio.CancelledError) as exc:  # lost between finish and fetch
             return [(r, a, None, f"LOST:{type(exc).__name__}: {exc}", 0.0) for r, a in group]
         return [(r, attempts[r], block, err or "", sec) for r, block, err, sec in results]
     try:
         exc = fut.exception()
         text = f"{type(exc).__name__}: {exc}" if exc is not None else f"task {fut.status}"
-    except Exception as exc2:  # cancelled futures raise here
+    except (Exception, asyncio.CancelledError) as exc2:  # cancelled futures raise here
         text = f"{type(exc2).__name__}: {exc2}"
     # run_task never raises for a failing run, so any task-level error means the task
     # was lost (KilledWorker, cancelled, worker or scheduler gone): retryable.
@@ -585,7 +588,7 @@ def _cancel(client: Any, in_flight: dict[str, tuple[Any, Any]]) -> None:
     if futures:
         try:
             client.cancel(futures)
-        except Exception:  # the cluster may already be going down
+        except (Exception, asyncio.CancelledError):  # the cluster may already be going down
             pass
 
 
