@@ -46,6 +46,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from orchestration.spec import resolve_point
+from orchestration.timeouts import stuck_runs
 from orchestration.store import (
     STATUS_ERROR,
     STATUS_LOST,
@@ -223,7 +224,7 @@ def run_task(
     for run, skin, preset, overrides, seed, attempt in runs:
         t0 = time.perf_counter()
         try:
-            with limit(run_timeout, key, worker):
+            with limit(run_timeout, key, worker, run):
                 if delay:
                     time.sleep(delay)
                 if run in faults.get("exit", {}) and worker is not None:
@@ -462,6 +463,9 @@ def execute(
                 for fut in ac:
                     _, group = in_flight.pop(fut.key)
                     finished = _collect(fut, group)
+                    stuck: set[int] = set()
+                    if fut.status != "finished" and not _client_gone(client):
+                        stuck = stuck_runs(client, fut.key)
                     del fut
                     n_final = 0
                     cluster_gone = ""
@@ -474,6 +478,13 @@ def execute(
                         elif error.startswith("TIMEOUT:"):
                             writer.add(r, None, STATUS_TIMEOUT)
                             record_failure(r, STATUS_TIMEOUT, error[8:], attempt + 1)
+                            report.timeouts += 1
+                            n_final += 1
+                        elif r in stuck:  # its worker was ended for not stopping
+                            writer.add(r, None, STATUS_TIMEOUT)
+                            record_failure(r, STATUS_TIMEOUT, "the run did not stop at its time "
+                                           f"limit of {run_timeout:g} s; its worker process was "
+                                           "restarted", attempt + 1)
                             report.timeouts += 1
                             n_final += 1
                         elif error.startswith("LOST:") and _client_gone(client):

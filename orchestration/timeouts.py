@@ -11,8 +11,11 @@ executing in it:
   was killed, the scheduler forgot the task) gets :class:`RunCancelled` the same way, so
   no cancelled task keeps a worker busy after its client has gone;
 * a thread that does not stop within :data:`GRACE_S` seconds (stuck in C code) takes its
-  worker process down with it (``os._exit``): the nanny starts a fresh worker, and the
-  client sees the task as lost (it is retried, then recorded as lost).
+  worker process down with it (``os._exit``) after logging a Dask event
+  (:data:`EVENT_TOPIC`); the nanny starts a fresh worker, and the client, which sees the
+  task lost, finds the event and records the run as ``timeout`` instead of retrying it
+  (Dask itself may have rerun the task on another worker first, up to
+  ``distributed.scheduler.allowed-failures`` times).
 
 The simulator itself is not changed: there is no cooperative check in its step loop.
 """
@@ -29,10 +32,14 @@ from typing import Any, Iterator
 
 __all__ = [
     "RunTimeout", "RunCancelled", "limit", "default_run_timeout", "GRACE_S", "POLL_S",
+    "EVENT_TOPIC", "stuck_runs",
 ]
 
 GRACE_S = 10.0
-"""Seconds a thread gets to stop after its exception was raised, before the process exits."""
+"""Seconds a thread gets to stop after its exception was raised, before the process exits
+(the environment variable ``SKIBIDY_TIMEOUT_GRACE`` of the worker changes it)."""
+EVENT_TOPIC = "skibidy-timeout"
+"""Dask event topic of runs whose worker process was ended because they did not stop."""
 POLL_S = 0.1
 """How often the watchdog looks at the runs."""
 EXIT_CODE = 75
@@ -68,8 +75,16 @@ class _Watched:
     deadline: float
     key: str
     worker: Any
+    run: int = -1
     fired: type[BaseException] | None = None
     fired_at: float = 0.0
+
+
+def _grace() -> float:
+    try:
+        return float(os.environ.get("SKIBIDY_TIMEOUT_GRACE", GRACE_S))
+    except ValueError:
+        return GRACE_S
 
 
 _lock = threading.Lock()
@@ -95,6 +110,7 @@ def _task_gone(worker: Any, key: str) -> bool:
 
 
 def _watch() -> None:
+    grace = _grace()
     while True:
         time.sleep(POLL_S)
         now = time.monotonic()
@@ -107,15 +123,17 @@ def _watch() -> None:
                         w.fired, w.fired_at = RunCancelled, now
                     if w.fired is not None:
                         _raise_in(tid, w.fired)
-                elif now - w.fired_at > GRACE_S:
+                elif now - w.fired_at > grace:
                     _give_up(w)
 
 
 def _give_up(w: _Watched) -> None:
     """The thread ignores its exception (C code): end the process; the nanny restarts it."""
     try:
-        if w.worker is not None:
-            w.worker.log_event("skibidy-timeout", {"key": w.key, "reason": w.fired.__name__})
+        if w.worker is not None and w.fired is RunTimeout:
+            # tell the client that this run timed out (it then records it as a timeout
+            # instead of retrying a task whose worker died)
+            w.worker.log_event(EVENT_TOPIC, {"key": w.key, "run": w.run})
             time.sleep(1.0)
     finally:
         os._exit(EXIT_CODE)
@@ -130,7 +148,7 @@ def _ensure_watchdog() -> None:
 
 
 @contextmanager
-def limit(seconds: float | None, key: str = "", worker: Any = None) -> Iterator[None]:
+def limit(seconds: float | None, key: str = "", worker: Any = None, run: int = -1) -> Iterator[None]:
     """Run the block with a time limit (and cancellation of task ``key`` on ``worker``).
 
     Parameters
@@ -141,6 +159,8 @@ def limit(seconds: float | None, key: str = "", worker: Any = None) -> Iterator[
         The Dask task key the block belongs to.
     worker : distributed.Worker, optional
         The worker executing it (None outside a worker: no cancellation check).
+    run : int
+        The flat run index, reported if the run has to be stopped by ending the process.
 
     Raises
     ------
@@ -154,7 +174,7 @@ def limit(seconds: float | None, key: str = "", worker: Any = None) -> Iterator[
     tid = threading.get_ident()
     deadline = time.monotonic() + (seconds if seconds is not None else float("inf"))
     with _lock:
-        _watched[tid] = _Watched(deadline, key, worker)
+        _watched[tid] = _Watched(deadline, key, worker, run)
     try:
         yield
     finally:
@@ -167,3 +187,12 @@ def limit(seconds: float | None, key: str = "", worker: Any = None) -> Iterator[
                 break
             except (RunTimeout, RunCancelled):
                 continue
+
+
+def stuck_runs(client: Any, key: str) -> set[int]:
+    """Runs of task ``key`` whose worker was ended because they passed their limit."""
+    try:
+        events = client.get_events(EVENT_TOPIC)
+    except Exception:  # no scheduler to ask: nothing known
+        return set()
+    return {int(msg["run"]) for _, msg in events if isinstance(msg, dict) and msg.get("key") == key}

@@ -98,3 +98,40 @@ def test_no_cancelled_task_keeps_a_worker_busy_after_an_interrupt(workers: str, 
     assert f"Resume with: skibidy sweep --resume {out}" in stdout
     _assert_idle_soon(workers, within=10)
     _tiny_sweep_is_quick(workers, tmp_path)
+
+
+def test_a_run_that_cannot_be_interrupted_ends_its_worker_and_is_a_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run stuck in C code (here: a long ``time.sleep``, which no exception interrupts)
+    takes its worker process down; the nanny starts a new one, the run is a timeout."""
+    from distributed import Client
+
+    from orchestration import open_results
+
+    monkeypatch.setenv("SKIBIDY_TIMEOUT_GRACE", "1")  # seconds, for the workers started here
+    monkeypatch.setenv("DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES", "0")  # no rerun by Dask
+    processes = Processes(tmp_path / "cluster")
+    (tmp_path / "cluster").mkdir()
+    try:
+        address = start_dask_cluster(processes, 1)
+        with Client(address, timeout=30) as client:
+            pid_before = list(client.run(os.getpid).values())
+        config = write_tiny_sweep(tmp_path)
+        proc = subprocess.run(
+            [sys.executable, "-m", "skibidy", "sweep", str(config), "--out", str(tmp_path / "out"),
+             "-n", "1", "--scheduler", address, "--run-timeout", "1", "--no-progress", "--no-raw"],
+            capture_output=True, text=True, timeout=200,
+            env={**os.environ, "SKIBIDY_FAULT_DELAY": "600"},
+        )
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "2 timed out" in proc.stdout
+        assert (open_results(tmp_path / "out").status.values == 4).all()
+        failures = pd.read_csv(tmp_path / "out" / "failures.csv")
+        assert failures["status"].tolist() == ["timeout"] * 2
+        assert failures["error"].str.contains("worker process was restarted").all()
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(1, timeout=60)
+            assert list(client.run(os.getpid).values()) != pid_before  # a fresh worker
+    finally:
+        processes.stop()
