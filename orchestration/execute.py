@@ -404,6 +404,10 @@ def execute(
         return (int(r), skin, preset, ov, int(seeds[r]), attempt)
 
     pending_groups: deque[list[tuple[int, int]]] = deque()  # retries go first
+    # Runs whose task was lost (a worker died under it) go out again one at a time: a run
+    # that crashes its worker then cannot take another lost run down with it every time.
+    lost_groups: deque[list[tuple[int, int]]] = deque()
+    lost_out: set[str] = set()
     position = 0  # next fresh run in todo
     in_flight: dict[str, tuple[Any, list[tuple[int, int]]]] = {}
 
@@ -411,6 +415,10 @@ def execute(
         nonlocal position
         if pending_groups:
             return pending_groups.popleft()
+        if lost_groups and not lost_out:
+            group = lost_groups.popleft()
+            lost_out.add(_task_key(group))
+            return group
         if position >= len(todo):
             return None
         timed = report.ok + report.errors
@@ -419,9 +427,11 @@ def execute(
         position += k
         return group
 
+    def _task_key(group: list[tuple[int, int]]) -> str:
+        return f"{prefix}-r{group[0][0]}-{len(group)}-a{max(a for _, a in group)}"
+
     def submit(group: list[tuple[int, int]]) -> Any:
-        first, attempt = group[0]
-        key = f"{prefix}-r{first}-{len(group)}-a{max(a for _, a in group)}"
+        key = _task_key(group)
         fut = client.submit(
             run_task,
             [payload(r, a) for r, a in group],
@@ -462,6 +472,7 @@ def execute(
                     ac.add(submit(group))
                 for fut in ac:
                     _, group = in_flight.pop(fut.key)
+                    lost_out.discard(fut.key)
                     finished = _collect(fut, group)
                     stuck: set[int] = set()
                     if fut.status != "finished" and not _client_gone(client):
@@ -495,7 +506,7 @@ def execute(
                             attempts_lost[r] = n
                             if n < max_lost_attempts:
                                 report.retried += 1
-                                pending_groups.append([(r, attempt + 1)])
+                                lost_groups.append([(r, attempt + 1)])
                             else:
                                 writer.add(r, None, STATUS_LOST)
                                 record_failure(r, STATUS_LOST, error[5:], attempt + 1)
