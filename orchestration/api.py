@@ -19,9 +19,10 @@ from typing import Any, Callable, Mapping
 import xarray as xr
 
 from orchestration import cluster as _cluster
-from orchestration.execute import ExecutionReport, execute
+from orchestration.execute import ExecutionReport, execute, storage_failure
+from orchestration.lock import LOCK_NAME, exclusive
 from orchestration.spec import SpecError, SweepSpec, batch_spec, load_sweep
-from orchestration.store import ResultStore, is_result_dir, open_results, stored_spec
+from orchestration.store import STORE_NAME, ResultStore, is_result_dir, open_results, stored_spec
 
 __all__ = ["run_sweep", "run_batch", "analyze", "plan_output", "Outcome", "run_spec"]
 
@@ -55,7 +56,7 @@ def _writable(path: Path) -> bool:
 
 def _unstarted(d: Path, spec: SweepSpec) -> bool:
     """True if ``d`` holds only the first files of this very spec (no cube yet)."""
-    names = {p.name for p in d.iterdir()}
+    names = {p.name for p in d.iterdir()} - {LOCK_NAME}
     if not names or not names <= {"config.toml", "spec.json", ".results.zarr.partial"}:
         return False
     try:
@@ -92,6 +93,18 @@ def plan_output(
     """
     if resume is not None:
         d = Path(resume)
+        if not is_result_dir(d) and (d / "spec.json").is_file():
+            try:
+                started = SweepSpec.from_dict(json.loads((d / "spec.json").read_text()))
+            except (OSError, ValueError, KeyError, TypeError):
+                started = None
+            if started is not None and _unstarted(d, started):
+                if spec is not None and spec.hash != started.hash:
+                    raise OutputError(
+                        f"cannot resume {str(d)!r}: it was started for a different sweep "
+                        f"(spec hash {started.hash[:12]}, this config {spec.hash[:12]})"
+                    )
+                return started if spec is None else spec, d, False  # no cube yet: afresh
         if not is_result_dir(d):
             raise OutputError(
                 f"cannot resume {str(d)!r}: it is not a results directory (no results.zarr); "
@@ -110,6 +123,13 @@ def plan_output(
     if spec is None:
         raise SpecError("give a sweep config (or --resume DIR)")
     d = Path(out) if out is not None else default_directory(spec)
+    for parent in d.absolute().parents:
+        if parent.name == STORE_NAME or is_result_dir(parent):
+            shown = parent if d.is_absolute() else Path(os.path.relpath(parent))
+            raise OutputError(
+                f"output directory {str(d)!r} is inside the results directory {str(shown)!r}; "
+                "choose an --out outside it"
+            )
     if d.exists():
         if is_result_dir(d):
             stored = stored_spec(d)
@@ -123,7 +143,7 @@ def plan_output(
             )
         if d.is_dir() and _unstarted(d, spec):
             return spec, d, False  # interrupted before its cube was created: start afresh
-        if not d.is_dir() or any(d.iterdir()):
+        if not d.is_dir() or any(p.name != LOCK_NAME for p in d.iterdir()):
             raise OutputError(
                 f"output directory {str(d)!r} exists and is not empty; choose another --out "
                 "(nothing there is overwritten)"
@@ -167,20 +187,61 @@ def run_spec(
     validate: bool = False,
     runs_per_task: int | None = None,
     announce: Callable[[], None] | None = None,
+    run_timeout: float | None = None,
 ) -> Outcome:
     """Run (or continue) a planned spec into ``directory`` and write its products.
 
     Bad input must have been checked (:func:`plan_output`, the spec) before calling.
-    ``announce`` is called once connected, before anything is written.
+    ``announce`` is called once connected, before anything is written. The folder's
+    exclusive lock (:mod:`orchestration.lock`) is held throughout: a second writer
+    gets :class:`~orchestration.lock.FolderBusy` before its cluster starts.
     """
+    with exclusive(directory, f"skibidy {spec.kind} {spec.name}"):
+        # under the lock, the folder cannot change any more: decide again what it holds
+        spec, directory, resuming = plan_output(spec, directory, directory if resuming else None)
+        try:
+            return _run_locked(
+                spec, directory, resuming, client=client, choice=choice, retries=retries,
+                retry_failed=retry_failed, raw=raw, progress=progress, quiet=quiet,
+                validate=validate, runs_per_task=runs_per_task, announce=announce,
+                run_timeout=run_timeout,
+            )
+        except OSError as exc:  # creating the cube, recording the session, the products
+            failure = storage_failure(exc, directory)
+            if failure is None:
+                raise
+            raise failure from exc
+
+
+def _run_locked(
+    spec: SweepSpec,
+    directory: Path,
+    resuming: bool,
+    *,
+    client: Any,
+    choice: _cluster.ClusterChoice | None,
+    retries: int,
+    retry_failed: bool,
+    raw: bool,
+    progress: bool,
+    quiet: bool,
+    validate: bool,
+    runs_per_task: int | None,
+    announce: Callable[[], None] | None,
+    run_timeout: float | None,
+) -> Outcome:
     _prefetch_imports()
     announce = announce or (lambda: None)
+    if resuming:
+        _check_software(directory, quiet)
+        _repair(directory, quiet)
     if client is None:
         client = _cluster.active_client()
     if client is not None:
         announce()
         report = _execute_into(
-            spec, directory, resuming, client, retries, retry_failed, progress, runs_per_task
+            spec, directory, resuming, client, retries, retry_failed, progress, runs_per_task,
+            run_timeout,
         )
     else:
         choice = choice or _cluster.choose(config_cluster=dict(spec.cluster))
@@ -188,7 +249,7 @@ def run_spec(
             announce()
             report = _execute_into(
                 spec, directory, resuming, new_client, retries, retry_failed, progress,
-                runs_per_task,
+                runs_per_task, run_timeout,
             )
     outcome = Outcome(directory, report, resuming)
     import dask
@@ -200,6 +261,42 @@ def run_spec(
     return outcome
 
 
+def _check_software(directory: Path, quiet: bool) -> None:
+    """Before resuming: the same simulator version (else OutputError), warn about the rest."""
+    import sys
+
+    from orchestration.provenance import compare
+    from orchestration.store import stored_attrs
+
+    found = compare(stored_attrs(directory), directory)
+    if found.error:
+        raise OutputError(found.error)
+    if not quiet:
+        for line in found.warnings:
+            print(f"warning: {line}", file=sys.stderr, flush=True)
+
+
+def _repair(directory: Path, quiet: bool) -> None:
+    """Before resuming: find damaged chunks and reset exactly their runs to pending."""
+    import sys
+
+    from orchestration.integrity import describe, repair, scan
+
+    for _ in range(3):  # restored metadata can reveal chunks that could not be read before
+        damage = scan(directory)
+        if not damage:
+            return
+        reset = repair(directory, damage)
+        if not quiet:
+            lines = describe(damage)
+            print(
+                f"warning: {directory} was damaged ({len(damage)} piece(s): {lines[0]}"
+                + (f"; and {len(lines) - 1} more" if len(lines) > 1 else "")
+                + f"); repaired, {len(reset)} run(s) will be computed again",
+                file=sys.stderr, flush=True,
+            )
+
+
 def _execute_into(
     spec: SweepSpec,
     directory: Path,
@@ -209,6 +306,7 @@ def _execute_into(
     retry_failed: bool,
     progress: bool,
     runs_per_task: int | None = None,
+    run_timeout: float | None = None,
 ) -> ExecutionReport:
     _prefetch(client)
     if not resuming:
@@ -219,8 +317,13 @@ def _execute_into(
         ResultStore.create(directory, spec, scheduler=scheduler)
     store = ResultStore(directory)
     todo = store.pending(retry_failed=retry_failed)
+    from orchestration.provenance import session
+
+    scheduler = getattr(getattr(client, "scheduler", None), "address", "") or ""
+    store.record_session(session(resumed=resuming, scheduler=scheduler, runs_todo=len(todo)))
     return execute(
-        client, store, todo, retries=retries, progress=progress, runs_per_task=runs_per_task
+        client, store, todo, retries=retries, progress=progress, runs_per_task=runs_per_task,
+        run_timeout=run_timeout,
     )
 
 
@@ -263,9 +366,33 @@ def analyze(
     -------
     (summary table, written files)
     """
-    from orchestration import plots, products
+    from orchestration.integrity import DamagedStore, scan
 
     d = Path(directory)
+    _refuse_damaged(d, scan(d, read=False))
+    try:
+        return _analyze(d, raw=raw, validate=validate)
+    except DamagedStore:
+        raise
+    except Exception:
+        _refuse_damaged(d, scan(d))  # a chunk that does not decode: say which
+        raise
+
+
+def _refuse_damaged(d: Path, damage: list[Any]) -> None:
+    from orchestration.integrity import DamagedStore, describe
+
+    if damage:
+        kind = stored_spec(d).kind
+        raise DamagedStore(
+            f"{d} is damaged ({len(damage)} piece(s), e.g. {describe(damage)[0]}); list them "
+            f"with 'skibidy verify {d}', recompute their runs with 'skibidy {kind} --resume {d}'"
+        )
+
+
+def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
+    from orchestration import plots, products
+
     ds = open_results(d)
     spec = stored_spec(d)
     files: list[Path] = []
@@ -374,6 +501,8 @@ def run_sweep(
     raw: bool = True,
     progress: bool = True,
     runs_per_task: int | None = None,
+    trust_config_cluster: bool = False,
+    run_timeout: float | None = None,
 ) -> xr.Dataset:
     """Run a parameter sweep and return its result cube (lazy).
 
@@ -396,6 +525,13 @@ def run_sweep(
         When continuing, rerun the runs that had failed.
     runs_per_task : int, optional
         Runs per Dask task (default: the config's, else automatic).
+    trust_config_cluster : bool
+        Let the config's ``[cluster]`` choose the scheduler (or a SLURM job script's
+        ``python``/``job_extra``/``tls = false``); see :mod:`orchestration.trust`.
+    run_timeout : float, optional
+        Seconds one run may take (default: generous, from the simulated duration; see
+        :func:`~orchestration.timeouts.default_run_timeout`); a run past it is recorded
+        with status ``timeout``.
 
     Returns
     -------
@@ -415,11 +551,18 @@ def run_sweep(
         from orchestration.security import secure_choice
 
         table = dict(spec.cluster)
-        choice = secure_choice(_cluster.choose(scheduler, table, workers, timeout), None, table)
+        choice = secure_choice(
+            _cluster.choose(scheduler, table, workers, timeout, trust_config=trust_config_cluster),
+            None, table,
+        )
     spec, directory, resuming = plan_output(spec, out, out if resume else None)
+    from orchestration.estimate import check, estimate
+
+    check(estimate(spec, raw=raw), directory, yes=True, fresh=not resuming)
     outcome = run_spec(
         spec, directory, resuming, client=client, choice=choice, retries=retries,
         retry_failed=retry_failed, raw=raw, progress=progress, runs_per_task=runs_per_task,
+        run_timeout=run_timeout,
     )
     return open_results(outcome.directory)
 
@@ -457,6 +600,9 @@ def run_batch(
     if out is None:
         out = default_directory(spec)
     spec, directory, resuming = plan_output(spec, out)
+    from orchestration.estimate import check, estimate
+
+    check(estimate(spec, raw=raw), directory, yes=True, fresh=not resuming)
     outcome = run_spec(
         spec, directory, resuming, client=client, choice=choice, retries=retries,
         raw=raw, progress=progress, validate=validate,

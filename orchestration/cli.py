@@ -9,6 +9,7 @@ failed, 130 an interrupt (after which the printed resume command continues the r
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from pathlib import Path
@@ -16,9 +17,13 @@ from typing import Any
 
 from skibidy.errors import SkibidyError
 
-__all__ = ["register_batch", "register_sweep", "register_analyze"]
+__all__ = ["register_batch", "register_sweep", "register_analyze", "register_verify"]
 
-EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLUSTER_LOST = 3
+"""The Dask scheduler or the connection to it was lost mid-sweep (everything received is written)."""
+EXIT_STORAGE = 4
+"""The results could not be written (disk full, I/O error); what was written is kept."""
 Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
@@ -47,7 +52,18 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         help="Dask scheduler, e.g. tcp://host:8786 (default: [cluster] in the config, "
         "then DASK_SCHEDULER_ADDRESS, then a local cluster)",
     )
+    g.add_argument(
+        "--trust-config-cluster", action="store_true",
+        help="let the config's [cluster] choose the scheduler, or the SLURM job script's "
+        "python/job_extra/tls = false (a scheduler can run code in this process: only for "
+        "configs you trust; see docs/security.md)",
+    )
     g.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="time allowed to connect to the scheduler (default 10)")
+    g.add_argument(
+        "--run-timeout", type=_positive_float, metavar="SECONDS",
+        help="time one run may take; a run past it is stopped and recorded as 'timeout' "
+        "(default: 60 s + 5 s per simulated day)",
+    )
     g.add_argument("--retries", type=_positive_int, default=0, metavar="K", help="extra attempts for runs that raise (default 0)")
     g.add_argument("--resume", metavar="DIR", help="continue an interrupted run in DIR")
     g.add_argument("--retry-failed", action="store_true", help="with --resume: rerun failed runs too")
@@ -58,6 +74,11 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         help="fix a parameter for every run, e.g. --set skin.duration_days=5 (repeatable)",
     )
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--yes", action="store_true",
+        help="run a grid larger than the confirmation limit (100 000 runs; Dask config "
+        "skibidy.confirm-above)",
+    )
     g.add_argument(
         "--runs-per-task", type=_positive_int, default=None, metavar="K",
         help="runs sent to a worker together (default: the config's, else automatic: about "
@@ -110,6 +131,19 @@ def register_analyze(sub: Any) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
+def register_verify(sub: Any) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="check a results directory for missing, truncated or corrupt chunks",
+        description="Read every chunk of DIR/results.zarr (each carries a checksum) and "
+        "report missing metadata, corrupt or truncated chunks, and data missing for runs "
+        "marked done, with the runs each one holds. Exit 0: intact; 1: damage found "
+        "(resume recomputes exactly those runs); 2: not a results directory.",
+    )
+    p.add_argument("dir", metavar="DIR", help="a results directory")
+    p.set_defaults(func=cmd_verify)
+
+
 # -- handlers ---------------------------------------------------------------------------
 
 
@@ -122,10 +156,21 @@ def _check_common(args: argparse.Namespace) -> None:
         raise SkibidyError(f"--retries must be 0 or more, got {args.retries}")
     if args.seed is not None and args.seed < 0:
         raise SkibidyError(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.timeout is not None and args.timeout <= 0:
-        raise SkibidyError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.timeout is not None and not (0 < args.timeout < math.inf):
+        raise SkibidyError(
+            f"--timeout must be a positive, finite number of seconds, got {args.timeout}"
+        )
+    if args.run_timeout is not None and not (0 < args.run_timeout < math.inf):
+        raise SkibidyError(
+            f"--run-timeout must be a positive, finite number of seconds, got {args.run_timeout}"
+        )
     if args.runs_per_task is not None and args.runs_per_task < 1:
         raise SkibidyError(f"--runs-per-task must be at least 1, got {args.runs_per_task}")
+    if args.out is not None and args.resume:
+        raise SkibidyError(
+            f"--out {args.out} and --resume {args.resume} both name the results directory; "
+            "a resumed run stays where it is: give only --resume DIR"
+        )
     if args.retry_failed and not args.resume:
         raise SkibidyError("--retry-failed needs --resume DIR (the run whose failures to retry)")
 
@@ -166,47 +211,65 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, validate: bool) -> int:
     from orchestration import cluster
     from orchestration.api import plan_output, run_spec
-    from orchestration.execute import Interrupted
+    from orchestration.execute import ClusterLost, Interrupted, StorageFailed
 
     spec, directory, resuming = plan_output(spec, args.out, args.resume)
     if resuming:
-        _warn_if_model_changed(directory)
         stored_kind = spec.kind
         if stored_kind != command:
             raise SkibidyError(
                 f"{str(directory)!r} holds a {stored_kind}, not a {command}; "
                 f"use 'skibidy {stored_kind} --resume {directory}'"
             )
+    from orchestration.estimate import check, estimate
     from orchestration.security import secure_choice
 
+    cost = estimate(spec, raw=not args.no_raw)
+    check(cost, directory, yes=args.yes, fresh=not resuming)
     table = dict(spec.cluster)
-    choice = cluster.choose(args.scheduler, table, args.workers, args.timeout)
+    choice = cluster.choose(
+        args.scheduler, table, args.workers, args.timeout, trust_config=args.trust_config_cluster
+    )
     choice = secure_choice(choice, args, table)
     def announce() -> None:
         print(
             f"{command} {spec.name}: {spec.n_runs} runs "
             f"({' x '.join(str(len(a)) for a in spec.axes) + ' points x ' if spec.axes else ''}"
             f"{spec.runs_per_value} replicates), spec {spec.hash[:12]}"
-            + (f", resuming {directory}" if resuming else ""),
+            + (f", resuming {directory}" if resuming else "")
+            + f"; {cost.describe()}",
             flush=True,
         )
 
+    import logging
+
+    import distributed  # noqa: F401  (configures its loggers on import: before the change)
+
+    # Every way a sweep can end is reported below in one place; the client's own log
+    # lines (reconnection tracebacks after the scheduler has gone) would only bury it.
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
     try:
         outcome = run_spec(
             spec, directory, resuming, choice=choice, retries=args.retries,
             retry_failed=args.retry_failed, raw=not args.no_raw, runs_per_task=args.runs_per_task,
             progress=not args.no_progress, validate=validate, announce=announce,
+            run_timeout=args.run_timeout,
         )
     except Interrupted as exc:
-        resume = f"skibidy {command} --resume {shlex.quote(str(directory))}"
-        print(f"\nInterrupted by {exc.signame}: everything received was written.", file=sys.stderr)
-        print(f"Resume with: {resume}", flush=True)
-        print(f"Results: {directory}", flush=True)
-        return EXIT_INTERRUPTED
+        return _stopped(command, directory, f"Interrupted by {exc.signame}: everything received "
+                        "was written.", EXIT_INTERRUPTED)
+    except ClusterLost as exc:
+        return _stopped(command, directory, f"The Dask cluster was lost ({exc.reason}): "
+                        "everything received was written.", EXIT_CLUSTER_LOST)
+    except StorageFailed as exc:
+        return _stopped(command, directory, f"Cannot write the results in {directory} "
+                        f"({exc.reason}): the runs written so far are kept; make room, then resume.",
+                        EXIT_STORAGE)
     rep = outcome.report
     rate = rep.runs_per_second
     print(
         f"{rep.ok} runs ok, {rep.errors} failed, {rep.lost} lost"
+        + (f", {rep.timeouts} timed out" if rep.timeouts else "")
         + (f", {rep.already_done} done before" if rep.already_done else "")
         + (f" in {rep.elapsed_s:.1f} s ({rate:.2f} runs/s)" if rep.submitted else ""),
         flush=True,
@@ -220,18 +283,13 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     return status
 
 
-def _warn_if_model_changed(directory: Path) -> None:
-    """Resuming with another simulator version would mix model versions in one cube."""
-    from orchestration.store import _git_commit, stored_attrs
-
-    attrs = stored_attrs(directory)
-    then, now = attrs.get("git_commit", ""), _git_commit()
-    if then and now and then != now:
-        print(
-            f"warning: {directory} was started at commit {then[:10]}, the code is now at "
-            f"{now[:10]}; if the simulator changed, its runs mix model versions",
-            file=sys.stderr,
-        )
+def _stopped(command: str, directory: Path, why: str, code: int) -> int:
+    """Report a sweep that ended early: why (stderr), the resume command and the folder."""
+    resume = f"skibidy {command} --resume {shlex.quote(str(directory))}"
+    print(f"\n{why}", file=sys.stderr, flush=True)
+    print(f"Resume with: {resume}", flush=True)
+    print(f"Results: {directory}", flush=True)
+    return code
 
 
 def _print_summary(table: Any) -> None:
@@ -302,12 +360,81 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             f"{args.dir!r} is not a results directory (no results.zarr); give a directory "
             "written by 'skibidy sweep' or 'skibidy batch'"
         )
-    summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
+    from orchestration.execute import storage_failure
+    from orchestration.lock import exclusive
+
+    with exclusive(d, "skibidy analyze"):
+        try:
+            summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
+        except OSError as exc:
+            failure = storage_failure(exc, d)
+            if failure is None:
+                raise
+            print(f"Cannot write in {d} ({failure.reason}); make room, then run "
+                  f"'skibidy analyze {shlex.quote(str(d))}' again", file=sys.stderr)
+            return EXIT_STORAGE
     _print_summary(summary)
     if args.validate:
         _print_validation(d)
     for f in files:
         print(f"wrote {f}")
     status = _failure_report(d)
+    status = max(status, _pending_report(d))
     print(f"Results: {d}", flush=True)
     return status
+
+
+def _pending_report(directory: Path) -> int:
+    """Say so when runs are still pending (an unfinished sweep); exit code 1 then."""
+    import numpy as np
+
+    from orchestration.store import STATUS_PENDING, ResultStore
+
+    status = ResultStore(directory).status()
+    pending = int(np.count_nonzero(status == STATUS_PENDING))
+    if not pending:
+        return EXIT_OK
+    kind = _kind(directory)
+    print(
+        f"{pending} of {status.size} runs are still pending (the {kind} did not finish); the "
+        f"summary covers the finished runs only. Complete it with: skibidy {kind} --resume "
+        f"{shlex.quote(str(directory))}",
+        flush=True,
+    )
+    return EXIT_FAILED_RUNS
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from orchestration.integrity import describe, scan
+    from orchestration.store import STATUS_NAMES, STORE_NAME, stored_spec
+
+    d = Path(args.dir)
+    if not d.is_dir():
+        raise SkibidyError(f"results directory {args.dir!r} not found; give a directory printed as 'Results:'")
+    if not (d / STORE_NAME).is_dir():
+        raise SkibidyError(
+            f"{args.dir!r} is not a results directory (no {STORE_NAME}); give a directory "
+            "written by 'skibidy sweep' or 'skibidy batch'"
+        )
+    damage = scan(d)
+    if not damage:
+        from orchestration.store import ResultStore
+
+        status = ResultStore(d).status()
+        counts = ", ".join(
+            f"{int(n)} {STATUS_NAMES.get(int(k), str(k))}" for k, n in zip(*np.unique(status, return_counts=True))
+        )
+        print(f"{d}: intact (every chunk decodes and matches its checksum); runs: {counts}")
+        return EXIT_OK
+    runs = sum(x.n_runs for x in damage)
+    print(f"{d}: {len(damage)} damaged piece(s), holding {runs} run(s):")
+    for line in describe(damage):
+        print(f"  {line}")
+    try:
+        kind = stored_spec(d).kind
+    except Exception:  # root attributes unreadable
+        kind = "sweep"
+    print(f"Recompute them with: skibidy {kind} --resume {shlex.quote(str(d))}")
+    return EXIT_FAILED_RUNS

@@ -59,12 +59,20 @@ def choose(
     config_cluster: dict[str, Any] | None = None,
     workers: int | None = None,
     timeout: float | None = None,
+    trust_config: bool = False,
 ) -> ClusterChoice:
-    """Resolve the scheduler address by precedence (see the module docstring)."""
+    """Resolve the scheduler address by precedence (see the module docstring).
+
+    ``trust_config`` is the user's opt-in to the config's ``[cluster]`` choices of where
+    code runs (see :mod:`orchestration.trust`); without it (and without the Dask
+    configuration key) such a table raises :class:`~orchestration.trust.UntrustedConfig`.
+    """
     import dask
 
+    from orchestration.trust import check_trust
+
     table = dict(config_cluster or {})
-    if timeout is not None and timeout <= 0:
+    if timeout is not None and not (0 < timeout < float("inf")):
         raise ClusterError(f"--timeout must be a positive number of seconds, got {timeout}")
     if workers is not None and workers < 1:
         raise ClusterError(f"--workers must be at least 1, got {workers}")
@@ -72,6 +80,7 @@ def choose(
     w = workers if workers is not None else table.get("workers")
     if scheduler:
         return ClusterChoice(_check_address(scheduler, "--scheduler"), "--scheduler", w, t)
+    check_trust(table, trust_config)
     if table.get("scheduler"):
         return ClusterChoice(_check_address(table["scheduler"], "[cluster] scheduler"), "[cluster]", w, t, table=table)
     if table.get("kind") == "slurm":
@@ -82,8 +91,20 @@ def choose(
     return ClusterChoice(None, "local", w, t)
 
 
+#: Dask's network protocols a scheduler address may use.
+PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
+
+
 def _check_address(addr: str, where: str) -> str:
     addr = addr.strip()
+    scheme = addr.split("://", 1)[0].lower() if "://" in addr else ""
+    if scheme and scheme not in PROTOCOLS:
+        raise ClusterError(
+            f"{where} {addr!r} uses {scheme}://, which is not a Dask protocol; write "
+            "tcp://HOST:PORT (or tls://HOST:PORT)"
+        )
+    if scheme and not addr.split("://", 1)[1].strip():
+        raise ClusterError(f"{where} {addr!r} has no host; write tcp://HOST:PORT")
     if "://" not in addr:
         if ":" in addr:
             return f"tcp://{addr}"

@@ -28,6 +28,8 @@ part of the sweep spec, so a sweep resumed without them continues the same cube.
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
 import os
 import signal
@@ -44,15 +46,21 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from orchestration.spec import resolve_point
+from orchestration.timeouts import stuck_runs
 from orchestration.store import (
     STATUS_ERROR,
     STATUS_LOST,
     STATUS_OK,
+    STATUS_NAMES,
+    STATUS_TIMEOUT,
     ResultStore,
     Writer,
 )
 
-__all__ = ["execute", "run_task", "ExecutionReport", "Interrupted", "faults_from_env"]
+__all__ = [
+    "execute", "run_task", "ExecutionReport", "Interrupted", "ClusterLost", "StorageFailed",
+    "faults_from_env", "storage_failure",
+]
 
 FAILURES_FILE = "failures.jsonl"
 #: automatic batching aims at tasks of about this many seconds of simulation: far above
@@ -83,6 +91,44 @@ class Interrupted(Exception):
         self.signame = signame
 
 
+class ClusterLost(Exception):
+    """The Dask scheduler (or the connection to it) was lost; everything received was written."""
+
+    def __init__(self, directory: Path, reason: str) -> None:
+        super().__init__(f"the Dask cluster was lost: {reason}")
+        self.directory = directory
+        self.reason = reason
+
+
+class StorageFailed(Exception):
+    """Results could not be written (disk full, I/O error); what was written is kept."""
+
+    def __init__(self, directory: Path, reason: str) -> None:
+        super().__init__(f"cannot write the results: {reason}")
+        self.directory = directory
+        self.reason = reason
+
+
+#: errno values that mean the results folder cannot take more data
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EACCES, errno.EFBIG})
+
+
+def storage_failure(exc: BaseException, directory: Path) -> StorageFailed | None:
+    """The :class:`StorageFailed` for an error that means the results cannot be written."""
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+        return StorageFailed(directory, _reason(exc))
+    return None
+
+
+def _client_gone(client: Any) -> bool:
+    return str(getattr(client, "status", "running")) not in ("running", "newly-created")
+
+
+def _reason(exc: BaseException) -> str:
+    text = (str(exc).splitlines() or [""])[0][:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class InjectedFault(RuntimeError):
     """Raised by a run selected with ``SKIBIDY_FAULT_RUNS`` (testing only)."""
 
@@ -97,6 +143,7 @@ class ExecutionReport:
     ok: int = 0
     errors: int = 0
     lost: int = 0
+    timeouts: int = 0
     retried: int = 0
     elapsed_s: float = 0.0
     sim_seconds: float = 0.0
@@ -104,7 +151,7 @@ class ExecutionReport:
 
     @property
     def runs_per_second(self) -> float:
-        done = self.ok + self.errors + self.lost
+        done = self.ok + self.errors + self.lost + self.timeouts
         return done / self.elapsed_s if self.elapsed_s > 0 else float("nan")
 
 
@@ -129,14 +176,15 @@ def _align(df: Any, time_axis: np.ndarray, variables: Sequence[str]) -> np.ndarr
     return out
 
 
-def _in_worker() -> bool:
+def _task_context() -> tuple[Any, str]:
+    """The worker executing this task and the task's key (None, "" outside a worker)."""
     try:
         from distributed import get_worker
+        from distributed.worker import thread_state
 
-        get_worker()
-        return True
+        return get_worker(), str(getattr(thread_state, "key", ""))
     except (ImportError, ValueError):
-        return False
+        return None, ""
 
 
 def run_task(
@@ -144,6 +192,7 @@ def run_task(
     time_axis: np.ndarray,
     variables: Sequence[str],
     faults: dict[str, dict[int, int]] | None = None,
+    run_timeout: float | None = None,
 ) -> list[tuple[int, np.ndarray | None, str | None, float]]:
     """Simulate a few runs; never raises for a failing run.
 
@@ -156,6 +205,9 @@ def run_task(
         Metric columns to return, in cube order.
     faults : dict, optional
         Injected faults (see the module docstring).
+    run_timeout : float, optional
+        Seconds one run may take; a run past it comes back as ``TIMEOUT:`` (see
+        :mod:`orchestration.timeouts`). A cancelled task stops at once.
 
     Returns
     -------
@@ -163,22 +215,32 @@ def run_task(
     """
     from skibidy import load_config, simulate
 
+    from orchestration.timeouts import RunCancelled, RunTimeout, limit
+
     faults = faults or {}
     delay = float(faults.get("delay", {}).get(0, 0)) / 1000.0
+    worker, key = _task_context()
     out = []
     for run, skin, preset, overrides, seed, attempt in runs:
         t0 = time.perf_counter()
         try:
-            if delay:
-                time.sleep(delay)
-            if run in faults.get("exit", {}) and _in_worker():
-                os._exit(17)
-            fail_for = faults.get("raise", {}).get(run)
-            if fail_for is not None and (fail_for < 0 or attempt < fail_for):
-                raise InjectedFault(f"injected fault for run {run} (SKIBIDY_FAULT_RUNS)")
-            config = load_config(skin=skin, preset=preset, overrides=overrides)
-            block = _align(simulate(config, seed=seed), time_axis, variables)
+            with limit(run_timeout, key, worker, run):
+                if delay:
+                    time.sleep(delay)
+                if run in faults.get("exit", {}) and worker is not None:
+                    os._exit(17)
+                fail_for = faults.get("raise", {}).get(run)
+                if fail_for is not None and (fail_for < 0 or attempt < fail_for):
+                    raise InjectedFault(f"injected fault for run {run} (SKIBIDY_FAULT_RUNS)")
+                config = load_config(skin=skin, preset=preset, overrides=overrides)
+                block = _align(simulate(config, seed=seed), time_axis, variables)
             out.append((run, block, None, time.perf_counter() - t0))
+        except RunTimeout:
+            out.append((run, None, f"TIMEOUT:the run did not finish within its limit of "
+                        f"{run_timeout:g} s (--run-timeout)", time.perf_counter() - t0))
+        except RunCancelled:  # nobody waits for this task any more
+            out.append((run, None, "LOST:the task was cancelled", time.perf_counter() - t0))
+            break
         except Exception as exc:  # errors are data: report and go on
             tb = traceback.format_exc(limit=6)
             out.append((run, None, f"{type(exc).__name__}: {exc}\n{tb}", time.perf_counter() - t0))
@@ -261,6 +323,7 @@ def execute(
     runs_per_task: int | None = None,
     progress: bool = True,
     faults: dict[str, dict[int, int]] | None = None,
+    run_timeout: float | None = None,
 ) -> ExecutionReport:
     """Run the flat run indices ``todo`` on ``client`` and write them into ``store``.
 
@@ -283,6 +346,10 @@ def execute(
         Show a progress bar.
     faults : dict, optional
         Injected faults; default from the environment (:func:`faults_from_env`).
+    run_timeout : float, optional
+        Seconds one run may take before it is stopped and recorded as ``timeout``
+        (default: :func:`~orchestration.timeouts.default_run_timeout` of the longest
+        simulated duration in the grid).
 
     Returns
     -------
@@ -311,6 +378,10 @@ def execute(
         window = max(16, 3 * threads)
     prefix = spec.hash[:12]
     time_axis = store.time_h
+    if run_timeout is None:
+        from orchestration.timeouts import default_run_timeout
+
+        run_timeout = default_run_timeout(float(time_axis[-1]) / 24.0 if len(time_axis) else 0.0)
     variables = store.variables
     failures_path = store.directory / FAILURES_FILE
     writer = Writer(store, todo)
@@ -333,6 +404,10 @@ def execute(
         return (int(r), skin, preset, ov, int(seeds[r]), attempt)
 
     pending_groups: deque[list[tuple[int, int]]] = deque()  # retries go first
+    # Runs whose task was lost (a worker died under it) go out again one at a time: a run
+    # that crashes its worker then cannot take another lost run down with it every time.
+    lost_groups: deque[list[tuple[int, int]]] = deque()
+    lost_out: set[str] = set()
     position = 0  # next fresh run in todo
     in_flight: dict[str, tuple[Any, list[tuple[int, int]]]] = {}
 
@@ -340,6 +415,10 @@ def execute(
         nonlocal position
         if pending_groups:
             return pending_groups.popleft()
+        if lost_groups and not lost_out:
+            group = lost_groups.popleft()
+            lost_out.add(_task_key(group))
+            return group
         if position >= len(todo):
             return None
         timed = report.ok + report.errors
@@ -348,15 +427,18 @@ def execute(
         position += k
         return group
 
+    def _task_key(group: list[tuple[int, int]]) -> str:
+        return f"{prefix}-r{group[0][0]}-{len(group)}-a{max(a for _, a in group)}"
+
     def submit(group: list[tuple[int, int]]) -> Any:
-        first, attempt = group[0]
-        key = f"{prefix}-r{first}-{len(group)}-a{max(a for _, a in group)}"
+        key = _task_key(group)
         fut = client.submit(
             run_task,
             [payload(r, a) for r, a in group],
             time_axis,
             variables,
             faults,
+            run_timeout,
             key=key,
             pure=False,
         )
@@ -367,7 +449,7 @@ def execute(
         idx = grid.index(r)
         entry = {
             "run": int(r),
-            "status": "error" if status == STATUS_ERROR else "lost",
+            "status": STATUS_NAMES[status],
             "point": {a.param: _jsonable(a.values[i]) for a, i in zip(grid.axes, idx[:-1])},
             "replicate": int(idx[-1]),
             "seed": int(grid.seed(r)),
@@ -376,8 +458,7 @@ def execute(
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         report.failures.append(entry)
-        with open(failures_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry) + "\n")
+        _append_line(failures_path, json.dumps(entry))
 
     bar = _progress_bar(grid.size, already, progress)
     ac = as_completed([], with_results=False, raise_errors=False)
@@ -391,21 +472,41 @@ def execute(
                     ac.add(submit(group))
                 for fut in ac:
                     _, group = in_flight.pop(fut.key)
+                    lost_out.discard(fut.key)
                     finished = _collect(fut, group)
+                    stuck: set[int] = set()
+                    if fut.status != "finished" and not _client_gone(client):
+                        stuck = stuck_runs(client, fut.key)
                     del fut
                     n_final = 0
+                    cluster_gone = ""
                     for r, attempt, block, error, seconds in finished:
                         report.sim_seconds += seconds
                         if block is not None:
                             writer.add(r, block, STATUS_OK)
                             report.ok += 1
                             n_final += 1
+                        elif error.startswith("TIMEOUT:"):
+                            writer.add(r, None, STATUS_TIMEOUT)
+                            record_failure(r, STATUS_TIMEOUT, error[8:], attempt + 1)
+                            report.timeouts += 1
+                            n_final += 1
+                        elif r in stuck:  # its worker was ended for not stopping
+                            writer.add(r, None, STATUS_TIMEOUT)
+                            record_failure(r, STATUS_TIMEOUT, "the run did not stop at its time "
+                                           f"limit of {run_timeout:g} s; its worker process was "
+                                           "restarted", attempt + 1)
+                            report.timeouts += 1
+                            n_final += 1
+                        elif error.startswith("LOST:") and _client_gone(client):
+                            # not the run's fault: it stays pending
+                            cluster_gone = f"no connection to the scheduler {_address(client)}"
                         elif error.startswith("LOST:"):
                             n = attempts_lost.get(r, 0) + 1
                             attempts_lost[r] = n
                             if n < max_lost_attempts:
                                 report.retried += 1
-                                pending_groups.append([(r, attempt + 1)])
+                                lost_groups.append([(r, attempt + 1)])
                             else:
                                 writer.add(r, None, STATUS_LOST)
                                 record_failure(r, STATUS_LOST, error[5:], attempt + 1)
@@ -420,10 +521,13 @@ def execute(
                             report.errors += 1
                             n_final += 1
                     bar.set_postfix_str(
-                        f"ok={already + report.ok} failed={report.errors + report.lost}",
+                        f"ok={already + report.ok} "
+                        f"failed={report.errors + report.lost + report.timeouts}",
                         refresh=False,
                     )
                     bar.update(n_final)
+                    if cluster_gone:
+                        raise ClusterLost(store.directory, cluster_gone.strip())
                     while len(in_flight) < window:
                         group = next_group()
                         if group is None:
@@ -436,11 +540,49 @@ def execute(
                     writer.flush()
                     bar.close()
                 raise Interrupted(store.directory, signame) from None
-        writer.flush()
+            except (Exception, asyncio.CancelledError) as exc:
+                # whatever ends the sweep, what was received is written first
+                with _signals_ignored():
+                    _cancel(client, in_flight)
+                    try:
+                        writer.flush()
+                    except OSError as flush_exc:
+                        exc = flush_exc
+                    bar.close()
+                if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+                    raise StorageFailed(store.directory, _reason(exc)) from exc
+                if isinstance(exc, ClusterLost):
+                    raise
+                if _client_gone(client) or _is_comm_error(exc):
+                    raise ClusterLost(store.directory, _reason(exc)) from exc
+                raise
+        try:
+            writer.flush()
+        except OSError as exc:
+            if exc.errno in _STORAGE_ERRNOS:
+                raise StorageFailed(store.directory, _reason(exc)) from exc
+            raise
     finally:
         bar.close()
     report.elapsed_s = time.perf_counter() - t_start
     return report
+
+
+def _address(client: Any) -> str:
+    return str(getattr(getattr(client, "scheduler", None), "address", "") or "")
+
+
+def _is_comm_error(exc: BaseException) -> bool:
+    """True for the errors of a lost scheduler connection (closed client, comm, timeout)."""
+    try:
+        from distributed.client import ClosedClientError  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - older distributed
+        ClosedClientError = ()  # type: ignore[assignment,misc]
+    from distributed.comm.core import CommClosedError
+
+    return isinstance(
+        exc, (CommClosedError, ClosedClientError, TimeoutError, ConnectionError, asyncio.CancelledError)
+    )
 
 
 def _collect(fut: Any, group: list[tuple[int, int]]) -> list[tuple[int, int, Any, str, float]]:
@@ -449,13 +591,13 @@ def _collect(fut: Any, group: list[tuple[int, int]]) -> list[tuple[int, int, Any
     if fut.status == "finished":
         try:
             results = fut.result()
-        except Exception as exc:  # lost between finish and fetch
+        except (Exception, asyncio.CancelledError) as exc:  # lost between finish and fetch
             return [(r, a, None, f"LOST:{type(exc).__name__}: {exc}", 0.0) for r, a in group]
         return [(r, attempts[r], block, err or "", sec) for r, block, err, sec in results]
     try:
         exc = fut.exception()
-        text = f"{type(exc).__name__}: {exc}"
-    except Exception as exc2:  # cancelled futures raise here
+        text = f"{type(exc).__name__}: {exc}" if exc is not None else f"task {fut.status}"
+    except (Exception, asyncio.CancelledError) as exc2:  # cancelled futures raise here
         text = f"{type(exc2).__name__}: {exc2}"
     # run_task never raises for a failing run, so any task-level error means the task
     # was lost (KilledWorker, cancelled, worker or scheduler gone): retryable.
@@ -468,8 +610,18 @@ def _cancel(client: Any, in_flight: dict[str, tuple[Any, Any]]) -> None:
     if futures:
         try:
             client.cancel(futures)
-        except Exception:  # the cluster may already be going down
+        except (Exception, asyncio.CancelledError):  # the cluster may already be going down
             pass
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line; after a torn last line (a write cut short), start a new one."""
+    with open(path, "a+b") as fh:
+        torn = False
+        if fh.seek(0, os.SEEK_END) > 0:
+            fh.seek(-1, os.SEEK_END)
+            torn = fh.read(1) != b"\n"
+        fh.write((("\n" if torn else "") + line + "\n").encode("utf-8"))
 
 
 def _jsonable(value: Any) -> Any:

@@ -196,6 +196,29 @@ def parse_cluster_table(
     return ClusterTable(**values)
 
 
+#: Keys whose values dask-jobqueue writes into the job script's command lines.
+_SHELL_KEYS = frozenset({
+    "python", "local_directory", "interface", "worker_lifetime", "queue", "account",
+    "memory", "walltime", "shared_directory",
+})
+_SHELL_SAFE = re.compile(r"^[A-Za-z0-9_./:@%+,=~-]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _check_text(key: str, value: str, *, shell: bool = True) -> None:
+    """No value may break a job script's line; command-line values are plain words."""
+    if _CONTROL.search(value):
+        raise ConfigError(
+            f"[cluster] {key} = {value!r} contains a newline or another control character, "
+            "which would add lines to the SLURM job script; remove it"
+        )
+    if shell and key in _SHELL_KEYS and not _SHELL_SAFE.match(value):
+        raise ConfigError(
+            f"[cluster] {key} = {value!r} contains a space or a shell character; use only "
+            "letters, digits and _ . / : @ % + , = ~ -"
+        )
+
+
 def _check(key: str, value: Any, base_dir: str | Path | None) -> Any:
     if key == "timeout":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -214,9 +237,12 @@ def _check(key: str, value: Any, base_dir: str | Path | None) -> Any:
             raise ConfigError(
                 f'[cluster] job_extra must be a list of strings, e.g. ["--exclusive"], not {value!r}'
             )
+        for item in value:
+            _check_text(key, item)
         return tuple(value)
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"[cluster] {key} must be a non-empty string, not {value!r}")
+    _check_text(key, value, shell=False)
     if key == "memory":
         from dask.utils import parse_bytes
 
@@ -239,6 +265,7 @@ def _check(key: str, value: Any, base_dir: str | Path | None) -> Any:
             raise ConfigError(
                 f'[cluster] worker_lifetime = {value!r} is not a duration: write e.g. "55m"'
             ) from None
+    _check_text(key, value)
     if key in ("tls_ca_file", "tls_cert", "tls_key") and base_dir is not None:
         path = Path(value).expanduser()
         return str(path if path.is_absolute() else Path(base_dir) / path)

@@ -188,21 +188,27 @@ def failure_table(directory: Path) -> pd.DataFrame:
     store = ResultStore(directory)
     status = store.status()
     latest: dict[int, dict[str, Any]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
             rec = json.loads(line)
-            latest[int(rec["run"])] = rec
+            run = int(rec["run"])
+            if not 0 <= run < len(status):
+                continue
+        except (ValueError, KeyError, TypeError):
+            continue  # a blank or torn line (a write cut short): its run is still not ok
+        latest[run] = rec
     rows = []
     for r, rec in sorted(latest.items()):
         if status[r] == STATUS_OK:
             continue
         row = {"run": r, "status": STATUS_NAMES.get(int(status[r]), rec["status"])}
-        row.update({f"{k}": v for k, v in rec["point"].items()})
+        row.update({f"{k}": v for k, v in dict(rec.get("point", {})).items()})
+        error = str(rec.get("error", ""))
         row.update(
-            replicate=rec["replicate"],
-            seed=rec["seed"],
-            attempts=rec["attempts"],
-            error=rec["error"].splitlines()[0] if rec["error"] else "",
+            replicate=rec.get("replicate"),
+            seed=rec.get("seed"),
+            attempts=rec.get("attempts"),
+            error=error.splitlines()[0] if error else "",
         )
         rows.append(row)
     return pd.DataFrame(rows)

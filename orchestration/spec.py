@@ -242,6 +242,12 @@ class SweepSpec:
         if runs_per_task is not None:
             changes["runs_per_task"] = _check_count(runs_per_task, "runs_per_task")
         if overrides:
+            swept = sorted(set(overrides) & {a.param for a in self.axes})
+            if swept:
+                raise SpecError(
+                    f"--set {swept[0]} fixes a parameter the config sweeps; drop the --set, "
+                    "or remove the axis from the config"
+                )
             merged = dict(self.overrides)
             merged.update(overrides)
             changes["overrides"] = tuple(sorted(merged.items()))
@@ -332,6 +338,12 @@ def parse_sweep(text: str, source: str = "<string>") -> SweepSpec:
 
     raw_axes = _raw_axes(sweep, where)
     axes = _build_axes(raw_axes, where)
+    for special in SPECIAL_AXES:
+        if special in sweep and any(a.param == special for a in axes):
+            raise SpecError(
+                f"{where} [sweep] {special} = {sweep[special]!r} has no effect because "
+                f"{special} is also swept; drop one of them"
+            )
     overrides = _check_overrides(sweep.get("set", {}), where, axes)
     outcomes = _parse_outcomes(doc.get("outcomes", {}), where)
     base_dir = Path(source).parent if source != "<string>" else None
@@ -427,7 +439,13 @@ def parse_measure(measure: str) -> tuple[str, float | None]:
                 f"measure {measure!r} needs a threshold number, e.g. \"time_to_90\" "
                 "(first time the value reaches 90)"
             )
-        return "time_to", float(m.group(1))
+        threshold = float(m.group(1))
+        if not math.isfinite(threshold):
+            raise SpecError(
+                f"measure {measure!r}: the threshold {m.group(1)} is not a finite number; "
+                "write a value the metric can reach, e.g. \"time_to_90\""
+            )
+        return "time_to", threshold
     raise SpecError(
         f"unknown measure {measure!r}; valid measures: final, peak, auc, time_to_N "
         "(e.g. time_to_90)"
@@ -617,10 +635,28 @@ def _parse_outcomes(table: Any, where: str) -> Outcomes:
     if not isinstance(measure, str):
         raise SpecError(f"{where} [outcomes] measure must be a string such as \"final\"")
     try:
-        parse_measure(measure)
+        kind, threshold = parse_measure(measure)
     except SpecError as exc:
         raise SpecError(f"{where} [outcomes]: {exc}") from None
+    if kind == "time_to":
+        _check_threshold(measure, threshold, (primary, *secondary), where)
     return Outcomes(primary, tuple(secondary), measure)
+
+
+def _check_threshold(measure: str, threshold: float | None, metrics: Sequence[str], where: str) -> None:
+    """A ``time_to_N`` threshold every metric can reach only later in a run: 0 < N (<= 100 for %)."""
+    assert threshold is not None
+    if threshold <= 0:
+        raise SpecError(
+            f"{where} [outcomes] measure = {measure!r}: every metric is 0 or more, so a "
+            "threshold of 0 or less is reached at once; use a positive threshold"
+        )
+    pct = [m for m in metrics if m.endswith("_pct")]
+    if pct and threshold > 100:
+        raise SpecError(
+            f"{where} [outcomes] measure = {measure!r}: {', '.join(pct)} is a percentage and "
+            "never exceeds 100; use a threshold up to 100, e.g. \"time_to_90\""
+        )
 
 
 def _parse_cluster(table: Any, where: str, base_dir: Path | None) -> tuple[tuple[str, Any], ...]:

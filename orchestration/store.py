@@ -5,10 +5,12 @@ Layout of ``DIR/results.zarr`` (Zarr format 3, no consolidated metadata):
 * one float64 data variable per metric column (``step`` included), dims
   ``(axis_1, ..., axis_k, replicate, time)``, NaN where nothing was written;
 * ``status`` (uint8, run dims): 0 pending, 1 ok, 2 error (the run raised), 3 lost
-  (its worker died too often or the task was cancelled);
+  (its worker died too often or the task was cancelled), 4 timeout (the run passed its
+  time limit, see :mod:`orchestration.timeouts`);
 * coordinates: one per axis (``attrs["param"]`` = dotted path), ``replicate``, ``time``
   (hours) with ``time_days``, and ``seed`` (uint64, run dims);
-* provenance in the root attributes, written once at creation and never changed.
+* provenance in the root attributes (:mod:`orchestration.provenance`): written at
+  creation; ``sessions`` gains one entry for every session that writes to the cube.
 
 All metadata is written by :meth:`ResultStore.create` before the first run; afterwards
 only chunk files change. :class:`Writer` buffers results per chunk and writes the data
@@ -23,6 +25,7 @@ import asyncio
 import json
 import math
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -30,6 +33,7 @@ import numpy as np
 import xarray as xr
 
 from orchestration.grid import Grid
+from orchestration.provenance import provenance
 from orchestration.spec import SweepSpec
 
 __all__ = [
@@ -40,14 +44,26 @@ __all__ = [
     "STATUS_OK",
     "STATUS_ERROR",
     "STATUS_LOST",
+    "STATUS_TIMEOUT",
     "STATUS_NAMES",
 ]
 
-STATUS_PENDING, STATUS_OK, STATUS_ERROR, STATUS_LOST = 0, 1, 2, 3
-STATUS_NAMES = {0: "pending", 1: "ok", 2: "error", 3: "lost"}
+STATUS_PENDING, STATUS_OK, STATUS_ERROR, STATUS_LOST, STATUS_TIMEOUT = 0, 1, 2, 3, 4
+STATUS_NAMES = {0: "pending", 1: "ok", 2: "error", 3: "lost", 4: "timeout"}
 STORE_NAME = "results.zarr"
 PARTIAL_NAME = ".results.zarr.partial"
 TARGET_RUNS_PER_CHUNK = 256
+
+
+def checksummed() -> list[Any]:
+    """The byte codecs of every array: Zstandard, then a CRC32C checksum of each chunk.
+
+    A chunk file changed on disk (a flipped byte, a truncation) then fails to decode
+    instead of reading as a silently different value.
+    """
+    from zarr.codecs import Crc32cCodec, ZstdCodec
+
+    return [ZstdCodec(level=0), Crc32cCodec()]
 
 
 def metric_variables() -> tuple[str, ...]:
@@ -96,43 +112,6 @@ def run_chunks(shape: tuple[int, ...], target: int = TARGET_RUNS_PER_CHUNK) -> t
     return tuple(chunks)
 
 
-def _git_commit() -> str:
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
-
-
-def provenance(scheduler: str = "") -> dict[str, str]:
-    """Versions, git commit, time and scheduler, as string attributes."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {}
-    for pkg in ("skibidy", "numpy", "pandas", "xarray", "zarr", "dask", "distributed"):
-        try:
-            versions[pkg] = version(pkg)
-        except PackageNotFoundError:
-            versions[pkg] = "unknown"
-    import platform
-
-    versions["python"] = platform.python_version()
-    return {
-        "versions": json.dumps(versions, sort_keys=True),
-        "git_commit": _git_commit(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "scheduler": scheduler,
-    }
-
-
 class ResultStore:
     """A result cube on disk, opened for writing by the (single) client."""
 
@@ -159,6 +138,7 @@ class ResultStore:
         spec: SweepSpec,
         scheduler: str = "",
         runs_per_chunk: int | None = None,
+        run_chunks_shape: tuple[int, ...] | None = None,
     ) -> "ResultStore":
         """Write the template of the whole cube (metadata, coordinates, empty data).
 
@@ -172,6 +152,9 @@ class ResultStore:
         runs_per_chunk : int, optional
             Target number of runs per chunk (see :func:`run_chunks`); default
             :func:`auto_runs_per_chunk` of the time axis.
+        run_chunks_shape : tuple of int, optional
+            The chunk shape over the run dims, exactly (wins over ``runs_per_chunk``; used
+            to rebuild the metadata of an existing cube).
         """
         import dask.array as da
 
@@ -179,7 +162,9 @@ class ResultStore:
         variables = metric_variables()
         time_h = grid.time_h
         shape = grid.shape
-        chunks = run_chunks(shape, runs_per_chunk or auto_runs_per_chunk(len(time_h)))
+        chunks = tuple(run_chunks_shape) if run_chunks_shape else run_chunks(
+            shape, runs_per_chunk or auto_runs_per_chunk(len(time_h))
+        )
         dims = grid.dims
         coords: dict[str, Any] = {}
         for a in spec.axes:
@@ -207,7 +192,7 @@ class ResultStore:
         data_vars["status"] = xr.Variable(
             dims,
             np.zeros(shape, dtype=np.uint8),
-            attrs={"flag_values": "0 1 2 3", "flag_meanings": "pending ok error lost"},
+            attrs={"flag_values": "0 1 2 3 4", "flag_meanings": "pending ok error lost timeout"},
         )
         attrs = {
             "title": f"skibidy {spec.kind}: {spec.name}",
@@ -221,12 +206,16 @@ class ResultStore:
             "skin": spec.skin,
             "preset": spec.preset,
             "metric_variables": json.dumps(list(variables)),
+            "store_id": uuid.uuid4().hex,
             **provenance(scheduler),
+            "sessions": "[]",
         }
         ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
-        encoding: dict[str, Any] = {v: {"chunks": full_chunks} for v in variables}
-        encoding["status"] = {"chunks": chunks}
-        encoding["seed"] = {"chunks": chunks}
+        encoding: dict[str, Any] = {
+            v: {"chunks": full_chunks, "compressors": checksummed()} for v in variables
+        }
+        encoding["status"] = {"chunks": chunks, "compressors": checksummed()}
+        encoding["seed"] = {"chunks": chunks, "compressors": checksummed()}
         # Written aside and renamed into place: an interrupted creation leaves no
         # half-made store that would look resumable.
         path = Path(directory) / STORE_NAME
@@ -242,6 +231,15 @@ class ResultStore:
         partial.rename(path)
         return cls(directory)
 
+    def record_session(self, entry: Mapping[str, Any]) -> None:
+        """Append one session (see :func:`orchestration.provenance.session`) to ``sessions``."""
+        try:
+            sessions = list(json.loads(self.group.attrs.get("sessions", "[]")))
+        except (TypeError, ValueError):
+            sessions = []
+        sessions.append(dict(entry))
+        self.group.attrs["sessions"] = json.dumps(sessions, sort_keys=True)
+
     # -- reading -------------------------------------------------------------------------
     def status(self) -> np.ndarray:
         """The status of every run, flat (index = flat run index)."""
@@ -254,11 +252,11 @@ class ResultStore:
         return self._seeds
 
     def pending(self, retry_failed: bool = False) -> np.ndarray:
-        """Flat indices of runs still to do: pending and lost, plus errors if asked."""
+        """Flat indices of runs still to do: pending and lost, plus errors and timeouts if asked."""
         st = self.status()
         todo = (st == STATUS_PENDING) | (st == STATUS_LOST)
         if retry_failed:
-            todo |= st == STATUS_ERROR
+            todo |= (st == STATUS_ERROR) | (st == STATUS_TIMEOUT)
         return np.flatnonzero(todo)
 
     # -- chunk geometry ------------------------------------------------------------------
@@ -458,13 +456,23 @@ def stored_spec(directory: str | Path) -> SweepSpec:
     return SweepSpec.from_dict(json.loads(group.attrs["spec"]))
 
 
-def open_results(directory: str | Path) -> xr.Dataset:
+def open_results(directory: str | Path, *, chunks: Any = None) -> xr.Dataset:
     """Open a results directory as a lazy :class:`xarray.Dataset`.
+
+    By default the variables are lazily indexed arrays, not Dask arrays: whatever is
+    selected is read from disk in *this* process when it is used, so the values are right
+    even while a ``distributed.Client`` to a remote cluster is active (its workers may not
+    see this directory; Dask would send them the reads and they would get fill values).
 
     Parameters
     ----------
     directory : str or Path
         A directory written by ``skibidy sweep`` / ``skibidy batch`` (or the store itself).
+    chunks : optional
+        Give ``chunks`` (as for :func:`xarray.open_zarr`, e.g. ``"auto"`` or ``{}``) for
+        Dask arrays instead. If a distributed Client is active, every one of its workers
+        must then be able to read this very store (checked: a :class:`SkibidyError`
+        names the workers that cannot).
 
     Returns
     -------
@@ -487,10 +495,51 @@ def open_results(directory: str | Path) -> xr.Dataset:
             f"{str(directory)!r} is not a results directory (no {STORE_NAME} inside); "
             "give a directory written by 'skibidy sweep' or 'skibidy batch'"
         )
-    ds = xr.open_zarr(str(path), consolidated=False, zarr_format=3)
+    if chunks is not None:
+        check_workers_see(path)
+    ds = xr.open_zarr(str(path), consolidated=False, zarr_format=3, chunks=chunks)
     order = json.loads(ds.attrs.get("metric_variables", "[]"))
     ds = ds[[v for v in order if v in ds.data_vars] + [v for v in ds.data_vars if v not in order]]
     return ds.set_coords("status")
+
+
+def _store_token(path: str) -> str:
+    """A fingerprint of the store at ``path`` as this process sees it ("" if unreadable)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path, "zarr.json").read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def check_workers_see(path: str | Path) -> None:
+    """Raise unless every worker of the active distributed Client reads this same store.
+
+    Does nothing when no Client is active (Dask then computes in this process).
+    """
+    from orchestration.cluster import active_client
+    from skibidy.errors import SkibidyError
+
+    client = active_client()
+    if client is None:
+        return
+    mine = _store_token(str(Path(path).resolve()))
+    try:
+        theirs = client.run(_store_token, str(Path(path).resolve()))
+    except Exception as exc:  # the cluster cannot answer: do not assume
+        raise SkibidyError(
+            f"cannot check that the Dask workers see {str(path)!r} ({type(exc).__name__}); "
+            "open it without chunks= to read it in this process"
+        ) from None
+    blind = sorted(w for w, token in theirs.items() if token != mine)
+    if blind:
+        raise SkibidyError(
+            f"{len(blind)} Dask worker(s) of the active client ({', '.join(blind[:3])}) cannot "
+            f"read {str(path)!r}, so Dask arrays of it would compute to fill values there; "
+            "open it without chunks= (reads in this process) or put the results on storage "
+            "every worker mounts at the same path"
+        )
 
 
 def stored_attrs(directory: str | Path) -> Mapping[str, Any]:

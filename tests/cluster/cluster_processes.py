@@ -234,3 +234,69 @@ def merged_compose(*paths: Path) -> dict[str, Any]:
                 else:
                     target[key] = value
     return merged
+
+
+def hidden_from(argv: Sequence[str], directory: Path) -> list[str]:
+    """``argv`` run in its own mount namespace with an empty tmpfs over ``directory``.
+
+    The process (a Dask worker) then cannot see what this machine keeps there, as a
+    worker on another host cannot see the client's disk. Needs root and ``unshare``.
+    """
+    script = 'mount -t tmpfs skibidy-hidden "$0" && exec "$@"'
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+            str(directory), *argv]
+
+
+def can_hide_directories() -> bool:
+    """True if :func:`hidden_from` works here (root, ``unshare`` and tmpfs allowed)."""
+    import shutil
+    import tempfile
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    with tempfile.TemporaryDirectory() as d:
+        probe = subprocess.run(hidden_from(["true"], Path(d)), capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+def start_dask_cluster(
+    processes: Processes, n_workers: int, *, hide: Path | None = None,
+    worker_args: Sequence[str] = (),
+) -> str:
+    """Start ``dask scheduler`` and ``n_workers`` ``dask worker`` processes on 127.0.0.1.
+
+    Parameters
+    ----------
+    processes
+        Owner of the processes (its ``stop()`` ends them).
+    n_workers
+        Single-threaded workers (each with a nanny, as ``dask worker`` starts them).
+    hide
+        A directory the workers must not see (see :func:`hidden_from`).
+    worker_args
+        Extra ``dask worker`` options.
+
+    Returns
+    -------
+    str
+        The scheduler address, once every worker has arrived.
+    """
+    port = free_port()
+    scheduler = processes.start("scheduler", [
+        sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+        "--no-dashboard",
+    ])
+    _wait_for_port(port, scheduler, processes.logs[-1])
+    address = f"tcp://127.0.0.1:{port}"
+    for i in range(n_workers):
+        scratch = processes.log_dir / f"worker-{i}"
+        scratch.mkdir(exist_ok=True)
+        argv = [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
+                "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(scratch),
+                *worker_args]
+        processes.start(f"worker-{i}", hidden_from(argv, hide) if hide is not None else argv)
+    from distributed import Client
+
+    with Client(address, timeout=START_TIMEOUT) as client:
+        client.wait_for_workers(n_workers, timeout=START_TIMEOUT)
+    return address
