@@ -173,7 +173,6 @@ class State:
     fibroblasts: Agents = field(default_factory=Agents)
     # rates handed from one module to another within a step
     contraction_um_h: float = 0.0  # inward pull of the wound edge by myofibroblasts
-    division_rate: np.ndarray = field(default=None)  # type: ignore[assignment]  # basal keratinocytes, 1/h
 
     def __post_init__(self) -> None:
         n = self.grid.n
@@ -184,7 +183,7 @@ class State:
         for name in ("perfusion", "oxygen", "moisture", "barrier", "supply"):
             setattr(self, name, ones.copy())
         for name in ("fibrin", "fibronectin", "alkalinity", "procollagen", "collagen", "matrix",
-                     "inflammation_dose", "scar", "division_rate", "apoptotic", "phagocytes",
+                     "inflammation_dose", "scar", "apoptotic", "phagocytes",
                      "myofibroblast_density", "fibroblast_density"):
             setattr(self, name, zeros.copy())
         self.covered = np.ones((n, n), dtype=bool)
