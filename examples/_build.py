@@ -90,11 +90,11 @@ runs_per_value = {REPLICATES}
 
 [[sweep.params]]
 param = "skin.immune.cytokine_rate"
-values = [0.001, 0.004, 0.008]
+values = [0.12, 0.24, 0.48]
 
 [[sweep.params]]
 param = "skin.inflammation.prolif_threshold"
-values = [0.25, 0.5, 1.0]
+values = [1.0, 2.0, 4.0]
 
 [sweep.set]
 "skin.duration_days" = {DAYS}
@@ -130,13 +130,13 @@ Plain xarray: `sel` by parameter value, `isel` by position. Closure at day 2 (ho
 every replicate at one parameter point:"""),
     ("code", """\
 closure = ds.wound_closure_pct
-closure.sel(cytokine_rate=0.008, prolif_threshold=0.25, time=48.0).values"""),
+closure.sel(cytokine_rate=0.48, prolif_threshold=1.0, time=48.0).values"""),
     ("markdown", """\
 ## 4. Reduce: outcomes per run, then statistics over replicates
 
 An *outcome* reduces each run's own curve over time: `final` (last valid value), `peak`,
-`auc` (trapezoid over hours) or `time_to_N` (first hour at which the value reaches N,
-NaN if never). Only then are runs summarised over `replicate` (mean, sd, n, 95 % CI).
+`auc` (trapezoid over hours) or `time_to_N` (the time at which the value first reaches N,
+interpolated between rows; NaN if never). Only then are runs summarised over `replicate` (mean, sd, n, 95 % CI).
 Failed runs are left out automatically.
 
 The order matters: the mean of the runs' peaks is not the peak of the mean curve when
@@ -152,7 +152,7 @@ print("peak of the mean curve:", float(two_runs.mean("replicate").max()))"""),
     ("code", """\
 # hours until each run's closure first reaches 20 % (NaN if it never does)
 t20 = ds.skibidy.outcome("wound_closure_pct", "time_to_20")
-t20.sel(cytokine_rate=0.008).to_pandas()"""),
+t20.sel(cytokine_rate=0.48).to_pandas()"""),
     ("code", """\
 st = ds.skibidy.stats("wound_closure_pct", "auc")
 st.to_dataframe().round(1)"""),
@@ -172,7 +172,7 @@ ds.skibidy.summary(["wound_closure_pct", "mean_infl_wound"], "peak").round(3)"""
 
 Each draws into `ax=` if you give one and returns the axes."""),
     ("code", """\
-ax = ds.sel(cytokine_rate=0.008).skibidy.plot_timecourse("wound_closure_pct", replicates=True)"""),
+ax = ds.sel(cytokine_rate=0.48).skibidy.plot_timecourse("wound_closure_pct", replicates=True)"""),
     ("code", """\
 fig = ds.skibidy.plot_sweep(["wound_closure_pct", "mean_infl_wound"], "final",
                             x="cytokine_rate", error="ci95")"""),
@@ -182,7 +182,7 @@ ax = ds.skibidy.plot_heatmap("wound_closure_pct", "final")"""),
 The three views side by side; this figure is the one in the README."""),
     ("code", """\
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
-ds.sel(cytokine_rate=0.008).skibidy.plot_timecourse("wound_closure_pct", ax=axes[0])
+ds.sel(cytokine_rate=0.48).skibidy.plot_timecourse("wound_closure_pct", ax=axes[0])
 ds.skibidy.plot_sweep("wound_closure_pct", "auc", x="cytokine_rate", ax=axes[1])
 ds.skibidy.plot_heatmap("wound_closure_pct", "final", ax=axes[2])
 fig.suptitle(f"{spec.n_runs} runs of {DAYS} simulated days: cytokine rate × proliferation threshold")
@@ -195,7 +195,7 @@ same quantity (closure in %, inflammation and cell counts divided by their peak)
 runs of a few days only the beginning of the references is covered; the time axis is
 clipped to what was simulated."""),
     ("code", """\
-fig = ds.sel(cytokine_rate=0.004).skibidy.plot_literature(
+fig = ds.sel(cytokine_rate=0.24).skibidy.plot_literature(
     ["wound_closure_pct", "mean_infl_wound", "n_neutrophils", "n_macrophages"])"""),
     ("markdown", """\
 The same comparison as numbers, per parameter point: RMSE of closure in percentage points

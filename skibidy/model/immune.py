@@ -8,7 +8,8 @@ Macrophages (monocytes) follow after ``macrophage_spawn_delay_h`` as M1 cells th
 secrete cytokines and MMPs. Apoptotic neutrophils are engulfed by nearby macrophages
 (efferocytosis); bodies left too long burst (secondary necrosis) and release DAMPs.
 :func:`m1_to_m2` holds the switch. M2 macrophages clear inflammation, secrete
-TGF-beta and VEGF and leave once the local inflammation has resolved.
+TGF-beta and VEGF, feed keratinocytes with growth factors (``keratinocyte.py``) and leave
+once the local inflammation has resolved.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Settings:
     macrophage_delay_h: float
     macrophage_taper: float
     m1_duration_h: float
+    m1_persistence: float
     low_signal: float
     min_age_h: float
     efferocytosis: float
@@ -100,7 +102,8 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
         macrophage_rate=cfg[p + "macrophage_spawn_rate"],
         macrophage_delay_h=cfg[p + "macrophage_spawn_delay_h"],
         macrophage_taper=cfg[p + "macrophage_spawn_taper"] * f("macrophage_taper_factor"),
-        m1_duration_h=cfg[p + "macrophage_m1_duration_h"] * f("m1_duration_factor"),
+        m1_duration_h=cfg[p + "macrophage_m1_duration_h"],
+        m1_persistence=f("m1_duration_factor"),
         low_signal=cfg[p + "m1_transition_threshold"],
         min_age_h=cfg[p + "m1_transition_min_age_h"],
         efferocytosis=(cfg[p + "efferocytosis_rate"] * f("efferocytosis_factor")
@@ -140,14 +143,18 @@ def m1_to_m2(macrophages: Agents, inflammation: np.ndarray, engulfed: np.ndarray
     3. *Low inflammation*: once older than ``m1_transition_min_age_h``, a cell whose site's
        signal is below ``m1_transition_threshold`` (smoothly, a Hill function) switches
        within :data:`LOW_SIGNAL_SWITCH_H`.
+
+    In diabetic skin every route is slowed by ``skin.diabetic.m1_duration_factor``: the cells
+    stay M1 that much longer whatever would switch them (Mirza & Koh 2011).
     """
     m1 = macrophages.state == M1
     if not m1.any():
         return
-    stay = np.exp(-dt / s.m1_duration_h) * (1.0 - SWITCH_PER_ENGULFMENT) ** engulfed
+    slow = s.m1_persistence
+    stay = np.exp(-dt / (s.m1_duration_h * slow)) * (1.0 - SWITCH_PER_ENGULFMENT) ** (engulfed / slow)
     local = inflammation.ravel()[macrophages.site]
     route3 = (macrophages.state_age >= s.min_age_h) * hill(local, s.low_signal)
-    stay = stay * np.exp(-route3 * dt / LOW_SIGNAL_SWITCH_H)
+    stay = stay * np.exp(-route3 * dt / (LOW_SIGNAL_SWITCH_H * slow))
     switch = m1 & (rng.random(len(macrophages)) >= stay)
     macrophages.state[switch] = M2
     macrophages.state_age[switch] = 0.0
@@ -184,7 +191,8 @@ def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type:
     m2_map = g.site_counts(mac.site[m2])
     st.phagocytes[:] = g.site_counts(neu.site) + g.site_counts(mac.site[~m2])
     st.inflammation += s.cytokine * st.phagocytes * dt
-    st.inflammation *= np.exp(-s.resolution * (s.reach @ m2_map @ s.reach.T) * dt)
+    st.m2_nearby[:] = s.reach @ m2_map @ s.reach.T
+    st.inflammation *= np.exp(-s.resolution * st.m2_nearby * dt)
     st.tgfb += s.tgfb * m2_map * dt
     st.vegf += s.vegf * m2_map * dt
 
@@ -196,6 +204,6 @@ def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
 MODULE = Module(
     "immune cells", PARAMETERS, settings,
     reads=("inflammation", "perfusion"),
-    writes=("neutrophils", "macrophages", "apoptotic", "phagocytes", "inflammation", "tgfb", "vegf"),
+    writes=("neutrophils", "macrophages", "apoptotic", "phagocytes", "m2_nearby", "inflammation", "tgfb", "vegf"),
     step=step, columns=("n_neutrophils", "n_macrophages"), report=report,
 )

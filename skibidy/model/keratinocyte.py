@@ -9,7 +9,8 @@ replicate runs differ. The front speed combines
   alkaline bed and diabetic skin, sped up by a provisional matrix of fibrin and fibronectin;
 * the supply of new cells: basal cells within ``proliferative_rim_um`` behind the edge
   divide at ``ln 2 / cycle`` times their proliferative share, where G1 is shortened by KGF
-  and lengthened by low oxygen, a dry bed, inflammation and diabetic skin;
+  and by growth factors of nearby M2 macrophages (so a late M1 to M2 switch slows closure;
+  Lucas et al. 2010), and lengthened by low oxygen, a dry bed, inflammation and diabetic skin;
 
 as two steps in series (``1 / v = 1 / v_crawl + 1 / v_supply``). The sheet is fed from the
 margin, so its advance slows as the epithelial tongue stretches: it is halved at
@@ -44,6 +45,8 @@ PARAMETERS = (
     param("skin.kgf_basal_conc", "float", "nM", "KGF from dermal fibroblasts"),
     param("skin.kgf_half_maximal", "float", "nM", "KGF half-maximal concentration", positive=True),
     param("skin.kgf_max_boost", "float", "fold", "maximal speed-up of G1 by KGF"),
+    param("skin.m2_growth_factor_boost", "float", "fold",
+          "maximal speed-up of G1 by growth factors (EGF, IGF-1, TGF-alpha) of nearby M2 macrophages"),
     param("skin.oxygen_prolif_threshold", "float", "-", "oxygen availability constant of division",
           positive=True),
     param("skin.water_prolif_threshold", "float", "-", "moisture availability constant of division",
@@ -73,6 +76,7 @@ class Settings:
     stem_fraction: float
     rim_um: float
     kgf_boost: float
+    m2_boost: float
     oxygen_k: float
     moisture_prolif_k: float
     prolif_factor: float
@@ -101,6 +105,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
         stem_fraction=stem,
         rim_um=cfg["skin.proliferative_rim_um"],
         kgf_boost=1.0 + cfg["skin.kgf_max_boost"] * kgf / (cfg["skin.kgf_half_maximal"] + kgf),
+        m2_boost=cfg["skin.m2_growth_factor_boost"],
         oxygen_k=cfg["skin.oxygen_prolif_threshold"],
         moisture_prolif_k=cfg["skin.water_prolif_threshold"],
         prolif_factor=diabetic_factor(cfg, "skin.diabetic.prolif_factor"),
@@ -122,7 +127,9 @@ def front_speed(st, s: Settings, sites: np.ndarray) -> np.ndarray:  # type: igno
     """Advance speed of the sheet edge (um/h) at flat site indices ``sites``."""
     inflamed = s.sensitivity * st.inflammation.ravel()[sites]
     moisture = st.moisture.ravel()[sites]
-    g1_gate = (s.kgf_boost * saturation(st.oxygen.ravel()[sites], s.oxygen_k)
+    m2 = st.m2_nearby.ravel()[sites]
+    growth_factors = s.kgf_boost + s.m2_boost * m2 / (m2 + M2_HALF)
+    g1_gate = (growth_factors * saturation(st.oxygen.ravel()[sites], s.oxygen_k)
                * saturation(moisture, s.moisture_prolif_k) * hill(inflamed, s.prolif_k) * s.prolif_factor)
     cycle_h = s.g1_h / np.maximum(g1_gate, 1e-9) + s.rest_of_cycle_h
     supply = math.log(2.0) / cycle_h * s.proliferative_share * s.rim_um * st.supply.ravel()[sites]
@@ -136,6 +143,9 @@ def front_speed(st, s: Settings, sites: np.ndarray) -> np.ndarray:  # type: igno
     travelled = np.maximum(0.0, st.grid.radius_um - st.grid.distance_um.ravel()[sites])
     return epithelial * s.tongue_um / (s.tongue_um + travelled) + st.contraction_um_h
 
+
+M2_HALF = 0.1
+"""M2 macrophages within reach of a site giving half the maximal growth-factor boost."""
 
 PATCH_UM = 1000.0
 """Correlation length of the keratinocyte supply: hair follicles, the reservoir that re-epithelialises
@@ -193,7 +203,8 @@ def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 MODULE = Module(
     "keratinocytes", PARAMETERS, settings,
-    reads=("inflammation", "moisture", "oxygen", "matrix", "alkalinity", "contraction_um_h", "covered", "supply"),
+    reads=("inflammation", "moisture", "oxygen", "matrix", "alkalinity", "contraction_um_h", "covered", "supply",
+           "m2_nearby"),
     writes=("covered", "barrier", "supply"),
     step=step, start=start,
     columns=("n_agents", "n_stem", "n_ta", "n_g0", "n_basal", "n_spinous", "n_granular", "n_cornified",

@@ -207,7 +207,7 @@ def test_scar_follows_collagen_and_threshold() -> None:
 def test_diabetic_factors_act() -> None:
     normal, diab = short(6.0), short(6.0, "normal", "diabetic_wound", **{"skin.duration_days": 6.0})
     sn, sd = immune.settings(normal), immune.settings(diab)
-    assert sd.m1_duration_h == 3 * sn.m1_duration_h
+    assert sd.m1_persistence == 3 * sn.m1_persistence
     assert sd.resolution == pytest.approx(0.3 * sn.resolution)
     assert fibroblast.settings(diab).collagen == pytest.approx(0.4 * fibroblast.settings(normal).collagen)
     mn, md = simulate(normal, seed=0), simulate(diab, seed=0)
