@@ -4,14 +4,13 @@ One place for the outcome measures, the parallel runner and the small statistics
 scripts use, so that a "T90" or an "auc" means the same thing in both.
 
 Measures (per run, on the run's own curve; the same definitions as the sweep summaries of
-:mod:`orchestration.outcomes`, except that ``time_to_N`` is interpolated here, as issue 11
-asks and as :func:`skibidy.validation.validate` does for T50/T90):
+:mod:`orchestration.outcomes` and, for ``time_to_N``, as :func:`skibidy.validate` for T50/T90):
 
 * ``final``: the last valid (non-NaN) value;
 * ``peak``: the maximum over valid values;
 * ``auc``: trapezoid rule over ``time_h`` (value x hours) on valid segments;
 * ``time_to_N``: first time the value reaches ``N``, interpolated linearly between the two
-  rows around the crossing (:func:`skibidy.validation._time_to`); NaN if never reached.
+  rows around the crossing (:func:`skibidy.metrics.time_to_level`); NaN if never reached.
 
 Only the simulator's public interface is used (``load_config``, ``simulate``,
 ``validate``, ``config.PARAMETERS``), so the scripts work across model rewrites.
@@ -30,7 +29,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-#: the population / field series whose peak, auc and final value are main outcomes (issue 11)
+#: the population / field series whose peak, auc and final value are main outcomes
 MAIN_SERIES: tuple[str, ...] = (
     "mean_infl_wound",
     "n_neutrophils",
@@ -81,16 +80,16 @@ def auc(t: np.ndarray, values: np.ndarray) -> float:
 def time_to(t: np.ndarray, values: np.ndarray, level: float) -> float:
     """First time ``values`` reaches ``level``, interpolated between rows; NaN if never.
 
-    Uses :func:`skibidy.validation._time_to` (the validation's definition of T50/T90).
+    Uses :func:`skibidy.metrics.time_to_level`, the one definition shared by validation
+    (T50/T90) and the batch system's outcome measures.
     """
-    from skibidy.validation import _time_to
+    from skibidy.metrics import time_to_level
 
     v = np.asarray(values, dtype=float)
     ok = ~np.isnan(v)
     if not ok.any():
         return math.nan
-    got = _time_to(np.asarray(t, dtype=float)[ok], v[ok], float(level))
-    return math.nan if got is None else float(got)
+    return float(time_to_level(v[ok], np.asarray(t, dtype=float)[ok], float(level)))
 
 
 def parse_measure(name: str) -> tuple[str, float | None]:
@@ -127,7 +126,7 @@ def measure(df: pd.DataFrame, column: str, name: str, time: str = "time_h") -> f
 
 
 def main_outcomes(df: pd.DataFrame) -> dict[str, float]:
-    """The main outcomes of issue 11 for one run.
+    """The main outcomes of one run.
 
     ``T50`` and ``T90`` (days, interpolated) of the closure, then ``<series>.peak``,
     ``<series>.auc`` (over hours) and ``<series>.final`` of every :data:`MAIN_SERIES`

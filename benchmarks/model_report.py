@@ -1,4 +1,4 @@
-"""Model report (issue 11, "Must show"): validation, replicate spread and the shipped questions.
+"""Model report: validation, replicate spread and the shipped questions.
 
 From one command, on seeds not used for calibration:
 
@@ -306,7 +306,7 @@ def report_markdown(
     cmd = "python benchmarks/model_report.py " + " ".join(sys.argv[1:])
     seedtxt = f"{seeds[0]}..{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else str(seeds)
     out = [
-        "# Model report (issue 11, \"Must show\")",
+        "# Model report",
         "",
         f"Made by `{cmd.strip()}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
         f"(git {info['git_commit']}): {n_runs} runs in {elapsed:.0f} s on {args.workers} processes; "

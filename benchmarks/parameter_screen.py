@@ -1,4 +1,4 @@
-"""Parameter screen (issue 11, item 1): does every parameter move a main outcome?
+"""Parameter screen: does every parameter move a main outcome?
 
 One-at-a-time screen of every parameter in ``skibidy.config.PARAMETERS``:
 
@@ -410,7 +410,7 @@ def markdown(plans: Sequence[Plan], baselines: Mapping[str, Mapping[str, Mapping
     changes = [p.path for p in plans if p.verdict == "numerical-CHANGES"]
     cliffs = [(p.path, c) for p in plans for c in p.cliffs]
     lines = [
-        "# Parameter screen (issue 11, item 1)",
+        "# Parameter screen",
         "",
         f"Made by `{meta['command']}` on {meta['time']} (git {meta['git']}), "
         f"{meta['n_params']} parameters, seeds {meta['seeds']} (common random numbers), "
@@ -432,7 +432,9 @@ def markdown(plans: Sequence[Plan], baselines: Mapping[str, Mapping[str, Mapping
         "replicate noise of a comparison made with the same seeds; one seed: the 1 % rule only), or "
         "when it turns NaN on one side (e.g. 90 % closure never reached). A parameter **matters** if some "
         "outcome moves; else it is **INERT**. Numerical settings must not move anything (numerical-ok). "
-        f"A **cliff** is a moving outcome that changes by > {CLIFF_PCT:g} % or turns NaN.",
+        f"A **large effect** is a moving outcome that changes by > {CLIFF_PCT:g} % or turns NaN: listed so a "
+        "reader can tell a proportional response (a recruitment rate doubled, twice the cells) from a cliff "
+        "(a threshold the default sits next to, or an outcome that is never reached).",
         "",
         "Columns T50 ... scar: the largest signed change (%) within that outcome group at the low / high "
         "value (`*` = moves, `NaN*` = turns NaN, `.` = side not run, `x` = rejected or failed). "
@@ -448,7 +450,7 @@ def markdown(plans: Sequence[Plan], baselines: Mapping[str, Mapping[str, Mapping
         f"Numerical settings that change results ({len(changes)}): "
         + (", ".join(f"`{x}`" for x in changes) or "none") + ".",
         "",
-        f"Cliffs ({len(cliffs)}):" + ("" if cliffs else " none."),
+        f"Large effects ({len(cliffs)}):" + ("" if cliffs else " none."),
         *[f"- `{p}`: {c}" for p, c in cliffs],
         "",
         "## Baselines",
@@ -607,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {pl.path:48s} {pl.verdict:18s} {eff} (noise {noise}){flag}")
     cliffs = [(pl.path, c) for pl in plans for c in pl.cliffs]
     if cliffs:
-        print(f"cliffs ({len(cliffs)}):")
+        print(f"large effects, > {CLIFF_PCT:g} % or NaN ({len(cliffs)}):")
         for path, c in cliffs:
             print(f"  {path}: {c}")
 

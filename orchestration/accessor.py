@@ -189,7 +189,7 @@ def outcome(da: xr.DataArray, measure: str = "final", *, good_only: bool = True)
     >>> da = xr.DataArray([[0.0, 40.0, 80.0], [0.0, 60.0, 100.0]], dims=("replicate", "time"),
     ...                   coords={"time": [0.0, 24.0, 48.0]})
     >>> outcome(da, "time_to_50").values
-    array([48., 24.])
+    array([30., 20.])
     """
     return _measure(_only_good(da, good_only), measure)
 
@@ -685,7 +685,7 @@ class SkibidyDataArrayAccessor:
     >>> da = xr.DataArray([[0.0, 50.0, 95.0]], dims=("replicate", "time"),
     ...                   coords={"time": [0.0, 10.0, 20.0]}, name="wound_closure_pct")
     >>> float(da.skibidy.outcome("time_to_90")[0])
-    20.0
+    18.88888888888889
     """
 
     def __init__(self, obj: xr.DataArray) -> None:

@@ -74,9 +74,9 @@ def measure(data: xr.DataArray | xr.Dataset, name: str) -> xr.DataArray | xr.Dat
     >>> da = xr.DataArray([[0.0, 50.0, 95.0, np.nan]], dims=("replicate", "time"),
     ...                   coords={"time": [0.0, 10.0, 20.0, 30.0]})
     >>> float(measure(da, "final")[0]), float(measure(da, "time_to_90")[0])
-    (95.0, 18.888888888888889)
+    (95.0, 18.88888888888889)
     >>> float(measure(da, "auc")[0])
-    1000.0
+    975.0
     """
     kind, threshold = parse_measure(name)
     if isinstance(data, xr.Dataset):

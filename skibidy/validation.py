@@ -1,4 +1,4 @@
-"""Validation against published wound-healing curves (MODEL.md section 7).
+"""Validation against published wound-healing curves.
 
 The reference curves are packaged CSV files (``skibidy/data/reference/*.csv``, citations in
 their header). :func:`validate` compares a metrics table with them:
@@ -7,7 +7,8 @@ their header). :func:`validate` compares a metrics table with them:
   the RMSE restricted to days [0, 3], [3, 14] and [14, 28] (inclusive);
 * inflammation, neutrophils, macrophages, myofibroblasts: each series divided by its peak,
   RMSE x 100 (% of peak); collagen divided by its last value, RMSE x 100;
-* time to 50 % and 90 % closure (linear interpolation) for the simulation and the reference.
+* time to 50 % and 90 % closure (linear interpolation, :func:`skibidy.metrics.time_to_level`) for the
+  simulation and the reference.
 
 The reference is interpolated linearly at the simulation's days and clamped outside its range.
 Average replicate runs *before* calling :func:`validate` (consensus).
@@ -79,7 +80,7 @@ def reference_curves(condition: str = "normal") -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> reference_curves("normal")["closure_pct"]["value"].iloc[-1]
+    >>> float(reference_curves("normal")["closure_pct"]["value"].iloc[-1])
     100.0
     """
     _check_condition(condition)

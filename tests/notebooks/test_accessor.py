@@ -78,7 +78,13 @@ def _numpy_measure(y: np.ndarray, name: str) -> float:
         return float(np.trapezoid(y[valid], T[valid]))  # NaN only at the end here
     threshold = float(name.removeprefix("time_to_"))
     hits = np.flatnonzero(y >= threshold)
-    return float(T[hits[0]]) if hits.size else np.nan
+    if not hits.size:
+        return np.nan
+    k = int(hits[0])
+    if k == 0 or np.isnan(y[k - 1]):
+        return float(T[k])
+    # interpolated between the two rows around the crossing
+    return float(T[k - 1] + (threshold - y[k - 1]) / (y[k] - y[k - 1]) * (T[k] - T[k - 1]))
 
 
 # -- registration and description -----------------------------------------------------------

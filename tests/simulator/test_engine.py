@@ -161,6 +161,21 @@ def test_m1_to_m2_by_low_inflammation_only_after_the_minimum_age() -> None:
     assert inflamed < 0.002
 
 
+def test_diabetic_m1_persistence_slows_every_switch_route() -> None:
+    fast = _settings(m1_duration_h=10.0, low_signal=1.0, min_age_h=0.0, m1_persistence=1.0)
+    slow = dataclasses.replace(fast, m1_persistence=3.0)
+    for inflammation, engulfed in ((100.0, 0.0), (100.0, 1.0), (0.0, 0.0)):  # timer, efferocytosis, low signal
+        quick = _switched(_m1_cells(4000, 30.0), inflammation, engulfed, fast)
+        lingering = _switched(_m1_cells(4000, 30.0), inflammation, engulfed, slow)
+        assert lingering < 0.6 * quick, (inflammation, engulfed)
+
+
+def test_m2_growth_factors_speed_re_epithelialisation() -> None:
+    with_m2 = simulate(short(8.0), seed=0)["wound_closure_pct"].iloc[-1]
+    without = simulate(short(8.0, **{"skin.m2_growth_factor_boost": 0.0}), seed=0)["wound_closure_pct"].iloc[-1]
+    assert with_m2 > without + 1.0
+
+
 def test_populations_are_tens_to_hundreds_of_cells() -> None:
     m = simulate(short(16.0), seed=0)
     for column in ("n_neutrophils", "n_macrophages", "n_fibroblasts", "n_myofibroblasts"):
