@@ -19,7 +19,6 @@ from skibidy.config import Config
 from skibidy.errors import SkibidyError
 from skibidy.metrics import METRIC_COLUMNS
 from skibidy.model import MODULES
-from skibidy.model.module import Module
 from skibidy.model.state import DIFFUSING, SITE_UM, Grid, State, diffusion_operator
 
 __all__ = ["simulate", "output_times", "iterate", "STEP_H"]
@@ -181,10 +180,5 @@ def iterate(config: Config, seed: int = 0) -> Iterator[State]:
     for _ in range(n_steps):
         _advance(st, plan, rngs)
         yield st
-
-
-def modules() -> tuple[Module, ...]:
-    """The model's modules in update order."""
-    return MODULES
 
 

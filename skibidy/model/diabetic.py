@@ -8,10 +8,10 @@ Each factor multiplies one rate or time of another module and is read there with
 from __future__ import annotations
 
 from skibidy.model.module import Module
-from skibidy.parameter import param
+from skibidy.parameter import Parameter, param
 
 
-def _factor(name: str, meaning: str) -> object:
+def _factor(name: str, meaning: str) -> Parameter:
     return param(f"skin.diabetic.{name}", "float", "fold", meaning)
 
 

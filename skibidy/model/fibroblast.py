@@ -83,7 +83,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
         apoptosis=cfg[p + "apoptosis_rate"],
         lifespan_h=cfg[p + "lifespan_h"] * diabetic_factor(cfg, "skin.diabetic.fibroblast_lifespan_factor"),
         contraction=cfg[p + "contraction_rate"],
-        crawl=diffusion_operator(Grid.for_wound(cfg["skin.wound.radius"]).n, (CRAWL_UM / SITE_UM) ** 2 / 2.0),
+        crawl=diffusion_operator(Grid.sites_per_axis(cfg["skin.wound.radius"]), (CRAWL_UM / SITE_UM) ** 2 / 2.0),
     )
 
 

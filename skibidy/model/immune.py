@@ -93,7 +93,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
         return diabetic_factor(cfg, f"skin.diabetic.{name}")
 
     p = "skin.immune."
-    n = Grid.for_wound(cfg["skin.wound.radius"]).n
+    n = Grid.sites_per_axis(cfg["skin.wound.radius"])
     return Settings(
         neutrophil_rate=cfg[p + "neutrophil_recruitment_rate"] * f("neutrophil_factor"),
         neutrophil_window_h=cfg[p + "neutrophil_window_h"] * f("neutrophil_window_factor"),

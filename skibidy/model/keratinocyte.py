@@ -154,7 +154,8 @@ a wound besides its edge (Ito et al. 2005), are spaced unevenly over millimetres
 
 def start(st, s: Settings, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
     """Draw this wound's patchy keratinocyte supply (so no two wounds close alike)."""
-    st.supply[:] = patchy_field(rng, st.grid.n, PATCH_UM, s.heterogeneity, st.grid.distance_um <= st.grid.radius_um + 500.0)
+    around = st.grid.distance_um <= st.grid.radius_um + PATCH_UM / 2
+    st.supply[:] = patchy_field(rng, st.grid.n, PATCH_UM, s.heterogeneity, around)
 
 
 def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]

@@ -53,7 +53,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
     from skibidy.model.state import Grid
 
     vegf = diabetic_factor(cfg, "skin.diabetic.vegf_factor")
-    n = Grid.for_wound(cfg["skin.wound.radius"]).n
+    n = Grid.sites_per_axis(cfg["skin.wound.radius"])
     return Settings(
         basal=cfg["skin.perfusion.basal"],
         residual=cfg["skin.perfusion.wound_residual"],

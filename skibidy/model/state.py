@@ -57,9 +57,14 @@ class Grid:
     radius_um: float
 
     @staticmethod
+    def sites_per_axis(radius_um: float) -> int:
+        """Sites per axis of the lattice around a wound of ``radius_um`` (wound plus margin)."""
+        return 2 * int(math.ceil((radius_um + MARGIN_UM) / SITE_UM))
+
+    @staticmethod
     def for_wound(radius_um: float) -> "Grid":
         """The smallest lattice holding a wound of ``radius_um`` and its intact margin."""
-        n = 2 * int(math.ceil((radius_um + MARGIN_UM) / SITE_UM))
+        n = Grid.sites_per_axis(radius_um)
         centre = np.arange(n) * SITE_UM + SITE_UM / 2 - n * SITE_UM / 2
         distance = np.hypot(centre[None, :], centre[:, None])
         wound = distance <= radius_um
