@@ -3,9 +3,9 @@
 Both kinds arrive through the perfused vessels in numbers proportional to the
 inflammatory signal in the wound (saturating at :data:`CHEMOKINE_SATURATION` per site) (Poisson draws; each cell lands on a wound site
 chosen in proportion to the local signal). Neutrophils come first, within
-``neutrophil_window_h``; they secrete cytokines and MMPs, age and die by apoptosis.
+``neutrophil_window_h``; they secrete cytokines, age and die by apoptosis.
 Macrophages (monocytes) follow after ``macrophage_spawn_delay_h`` as M1 cells that
-secrete cytokines and MMPs. Apoptotic neutrophils are engulfed by nearby macrophages
+secrete cytokines. Apoptotic neutrophils are engulfed by nearby macrophages
 (efferocytosis); bodies left too long burst (secondary necrosis) and release DAMPs.
 :func:`m1_to_m2` holds the switch. M2 macrophages clear inflammation, secrete
 TGF-beta and VEGF, feed keratinocytes with growth factors (``keratinocyte.py``) and leave
@@ -189,8 +189,8 @@ def step(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type:
     # secretion and clearance
     m2 = mac.state == M2
     m2_map = g.site_counts(mac.site[m2])
-    st.phagocytes[:] = g.site_counts(neu.site) + g.site_counts(mac.site[~m2])
-    st.inflammation += s.cytokine * st.phagocytes * dt
+    inflammatory_cells = g.site_counts(neu.site) + g.site_counts(mac.site[~m2])
+    st.inflammation += s.cytokine * inflammatory_cells * dt
     st.m2_nearby[:] = s.reach @ m2_map @ s.reach.T
     st.inflammation *= np.exp(-s.resolution * st.m2_nearby * dt)
     st.tgfb += s.tgfb * m2_map * dt
@@ -204,6 +204,6 @@ def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
 MODULE = Module(
     "immune cells", PARAMETERS, settings,
     reads=("inflammation", "perfusion"),
-    writes=("neutrophils", "macrophages", "apoptotic", "phagocytes", "m2_nearby", "inflammation", "tgfb", "vegf"),
+    writes=("neutrophils", "macrophages", "apoptotic", "m2_nearby", "inflammation", "tgfb", "vegf"),
     step=step, columns=("n_neutrophils", "n_macrophages"), report=report,
 )

@@ -168,7 +168,6 @@ class State:
     supply: np.ndarray = field(default=None)  # type: ignore[assignment]  # local keratinocyte supply factor
     inflammation_dose: np.ndarray = field(default=None)  # type: ignore[assignment]  # integral of inflammation
     apoptotic: np.ndarray = field(default=None)  # type: ignore[assignment]  # dead neutrophils awaiting clearance
-    phagocytes: np.ndarray = field(default=None)  # type: ignore[assignment]  # neutrophils + M1 per site
     m2_nearby: np.ndarray = field(default=None)  # type: ignore[assignment]  # M2 macrophages within reach of a site
     myofibroblast_density: np.ndarray = field(default=None)  # type: ignore[assignment]  # per site
     fibroblast_density: np.ndarray = field(default=None)  # type: ignore[assignment]  # all fibroblasts per site
@@ -189,7 +188,7 @@ class State:
         for name in ("perfusion", "oxygen", "moisture", "barrier", "supply"):
             setattr(self, name, ones.copy())
         for name in ("fibrin", "fibronectin", "alkalinity", "procollagen", "collagen", "matrix",
-                     "inflammation_dose", "scar", "apoptotic", "phagocytes", "m2_nearby",
+                     "inflammation_dose", "scar", "apoptotic", "m2_nearby",
                      "myofibroblast_density", "fibroblast_density"):
             setattr(self, name, zeros.copy())
         self.covered = np.ones((n, n), dtype=bool)
