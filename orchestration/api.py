@@ -392,13 +392,14 @@ def _refuse_damaged(d: Path, damage: list[Any]) -> None:
 
 def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
     from orchestration import plots, products
+    from orchestration.outcomes import outcome_stats
 
     ds = open_results(d)
     spec = stored_spec(d)
     files: list[Path] = []
-    summary = products.write_summary(ds, spec, d)
-    files.append(d / "summary.csv")
-    params = [a.param for a in spec.axes]
+    stats = outcome_stats(ds, spec.outcomes)
+    summary = products.write_summary(ds, spec, d, stats)
+    files += [d / "summary.csv", d / "summary_columns.csv"]
     if raw:
         products.write_raw(d)
     failures = products.write_failures(d)
@@ -409,15 +410,10 @@ def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
         if spec.kind == "batch":
             mean = products.write_consensus(ds, d)
             files += [d / "metrics.csv", d / "consensus.csv"]
-            import pandas as pd
-
-            std = pd.read_csv(d / "consensus.csv")
             if len(mean):
-                files.append(
-                    plots.plot_consensus(mean, std, spec.outcomes.metrics, d / "consensus.png")
-                )
+                files.append(plots.plot_consensus(ds, spec.outcomes.metrics, d / "consensus.png"))
         else:
-            files += plots.plot_all(summary, params, spec.outcomes.metrics, spec.outcomes.measure, d)
+            files += plots.plot_all(stats, d)
         if validate:
             files += validate_results(d, ds, spec)
     return summary, files
@@ -445,6 +441,7 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
     from skibidy.validation import plot_dashboard
 
     from orchestration.products import mean_curve
+    from orchestration.store import STATUS_OK
 
     made: list[Path] = []
     if not spec.axes:
@@ -470,11 +467,17 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
         reports.append({"point": point, "condition": cond, **_plain(rep.to_dict())})
         if len(made) < MAX_DASHBOARDS:
             png = vdir / f"pt{flat:03d}.png"
-            plot_dashboard(mean, cond, png)
+            shown = ", ".join(f"{k} = {_shown(v)}" for k, v in point.items())
+            runs = int((sub["status"] == STATUS_OK).sum())
+            plot_dashboard(mean, cond, png, title=f"point {flat}: {shown} (mean of {runs} runs)")
             made.append(png)
     out = directory / "validation.json"
     out.write_text(json.dumps(reports, indent=2, default=str))
     return [out, *made]
+
+
+def _shown(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _plain(d: Mapping[str, Any]) -> dict[str, Any]:

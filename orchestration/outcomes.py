@@ -1,57 +1,84 @@
-"""Outcome measures: reductions over time per run, then statistics over replicates.
+"""Outcomes: per-run measures of the cube, then statistics over replicates.
 
-Measures are computed on every run's own curve and only then averaged; never from a
-mean curve (the mean of peaks is not the peak of the mean).
-
-* ``final``: the last valid (non-NaN) value of the run;
-* ``peak``: the maximum;
-* ``auc``: trapezoid rule on ``time`` in hours over the run's valid rows;
-* ``time_to_N``: the time (hours) at which the value first reaches N, interpolated linearly
-  between the rows around the crossing (:func:`skibidy.metrics.time_to_level`, the same
-  definition as the simulator's validation), NaN if never.
-
+Measures (:mod:`orchestration.measures`) are computed on every run's own curve and only
+then summarised; never from a mean curve (the mean of peaks is not the peak of the mean).
 Statistics over ``replicate`` use good runs only (``status == 1``): mean, sample standard
 deviation (ddof=1), n, and the half-width of the 95 % confidence interval of the mean
-(Student t).
+(Student t). :func:`timecourse` describes the spread of curves over time for drawing
+bands; it is not an outcome.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from contextlib import contextmanager
+from typing import Hashable, Iterator
 
 import numpy as np
 import xarray as xr
 
-from orchestration.spec import parse_measure
-from skibidy.metrics import time_to_level
+from orchestration.measures import Outcomes, get
+from skibidy.errors import SkibidyError
 
-__all__ = ["measure", "replicate_stats", "t_quantile_975"]
+__all__ = [
+    "measure",
+    "replicate_stats",
+    "t_quantile_975",
+    "swept_dims",
+    "good_runs",
+    "only_good",
+    "computing_here",
+    "outcome",
+    "stats",
+    "timecourse",
+    "outcome_stats",
+]
 
-
-def _final(values: np.ndarray) -> np.ndarray:
-    valid = ~np.isnan(values)
-    n = values.shape[-1]
-    last = n - 1 - np.argmax(valid[..., ::-1], axis=-1)
-    out = np.take_along_axis(values, last[..., None], axis=-1)[..., 0]
-    return np.where(valid.any(axis=-1), out, np.nan)
-
-
-def _peak(values: np.ndarray) -> np.ndarray:
-    valid = ~np.isnan(values)
-    filled = np.where(valid, values, -np.inf)
-    return np.where(valid.any(axis=-1), filled.max(axis=-1), np.nan)
-
-
-def _auc(values: np.ndarray, t: np.ndarray) -> np.ndarray:
-    y0, y1 = values[..., :-1], values[..., 1:]
-    seg = np.diff(t) * (y1 + y0) / 2.0
-    ok = ~np.isnan(seg)
-    area = np.where(ok, seg, 0.0).sum(axis=-1)
-    return np.where((~np.isnan(values)).any(axis=-1), area, np.nan)
+RUN_DIMS = ("replicate", "time")
+"""The dimensions of one point's runs; every other dimension is swept (or ``point``)."""
 
 
-def _time_to(values: np.ndarray, t: np.ndarray, threshold: float) -> np.ndarray:
-    return time_to_level(values, t, threshold)
+@contextmanager
+def computing_here() -> Iterator[None]:
+    """Compute in this process (threads), quietly, even while a distributed Client is active.
+
+    The cube is on this machine's disk; a remote cluster's workers may not see it, and the
+    reductions here are small. All-NaN points (e.g. a threshold never reached) give NaN
+    without a RuntimeWarning.
+    """
+    import dask
+
+    with dask.config.set(scheduler="threads"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def swept_dims(obj: xr.DataArray | xr.Dataset) -> list[Hashable]:
+    """The swept dimensions of a cube (every dimension but replicate and time).
+
+    Examples
+    --------
+    >>> da = xr.DataArray(np.zeros((2, 3, 4)), dims=("cytokine_rate", "replicate", "time"))
+    >>> swept_dims(da)
+    ['cytokine_rate']
+    """
+    return [d for d in obj.dims if d not in RUN_DIMS]
+
+
+def good_runs(obj: xr.DataArray | xr.Dataset) -> xr.DataArray | None:
+    """``status == 1`` over the run dims, or None if the object has no ``status``."""
+    from orchestration.store import STATUS_OK
+
+    if "status" not in obj.coords and not (isinstance(obj, xr.Dataset) and "status" in obj):
+        return None
+    return obj["status"] == STATUS_OK
+
+
+def only_good(da: xr.DataArray, good_only: bool = True) -> xr.DataArray:
+    """``da`` with the runs whose status is not ok set to NaN (if ``good_only``)."""
+    ok = good_runs(da) if good_only else None
+    return da if ok is None else da.where(ok)
 
 
 def measure(data: xr.DataArray | xr.Dataset, name: str) -> xr.DataArray | xr.Dataset:
@@ -62,11 +89,12 @@ def measure(data: xr.DataArray | xr.Dataset, name: str) -> xr.DataArray | xr.Dat
     data : DataArray or Dataset
         With a ``time`` dimension and coordinate in hours (e.g. from ``open_results``).
     name : str
-        ``final``, ``peak``, ``auc`` or ``time_to_N`` (``N`` a number).
+        A registered measure (:mod:`orchestration.measures`): ``final``, ``peak``,
+        ``min``, ``mean``, ``auc``, ``time_of_peak`` or ``time_to_N`` (``N`` a number).
 
     Returns
     -------
-    DataArray or Dataset without the ``time`` dimension.
+    DataArray or Dataset without the ``time`` dimension; attrs ``measure`` and ``unit``.
 
     Examples
     --------
@@ -78,33 +106,17 @@ def measure(data: xr.DataArray | xr.Dataset, name: str) -> xr.DataArray | xr.Dat
     >>> float(measure(da, "auc")[0])
     975.0
     """
-    kind, threshold = parse_measure(name)
+    return _reduce(data, name)
+
+
+def _reduce(data: xr.DataArray | xr.Dataset, name: str) -> xr.DataArray | xr.Dataset:
+    chosen = get(name)
     if isinstance(data, xr.Dataset):
-        out = xr.Dataset(
-            {k: measure(v, name) for k, v in data.data_vars.items() if "time" in v.dims},
+        return xr.Dataset(
+            {k: chosen.reduce(v) for k, v in data.data_vars.items() if "time" in v.dims},
             attrs=data.attrs,
         )
-        return out
-    t = np.asarray(data["time"].values, dtype=np.float64)
-    if kind == "final":
-        func, kwargs = _final, {}
-    elif kind == "peak":
-        func, kwargs = _peak, {}
-    elif kind == "auc":
-        func, kwargs = _auc, {"t": t}
-    else:
-        func, kwargs = _time_to, {"t": t, "threshold": threshold}
-    result = xr.apply_ufunc(
-        func,
-        data,
-        input_core_dims=[["time"]],
-        kwargs=kwargs,
-        dask="parallelized",
-        output_dtypes=[np.float64],
-        keep_attrs=True,
-    )
-    result.attrs["measure"] = name
-    return result
+    return chosen.reduce(data)
 
 
 _T975 = (
@@ -147,3 +159,113 @@ def replicate_stats(per_run: xr.DataArray, ok: xr.DataArray | None = None) -> xr
     )
     ci = tq * std / np.sqrt(n.where(n > 0))
     return xr.Dataset({"mean": mean, "std": std, "n": n, "ci95": ci})
+
+
+def outcome(da: xr.DataArray, measure: str = "final", *, good_only: bool = True) -> xr.DataArray:
+    """One value per run: the curve of each run reduced over time by a measure.
+
+    Parameters
+    ----------
+    da : DataArray
+        A metric with a ``time`` dimension (hours), e.g. ``ds.wound_closure_pct``.
+    measure : str
+        A registered measure (see :func:`orchestration.measure`).
+    good_only : bool
+        Set runs whose status is not ok to NaN (when the data has a ``status``).
+
+    Returns
+    -------
+    DataArray
+        Without the ``time`` dimension; ``time_to_N`` is in hours, ``auc`` in unit x h.
+
+    Examples
+    --------
+    >>> da = xr.DataArray([[0.0, 40.0, 80.0], [0.0, 60.0, 100.0]], dims=("replicate", "time"),
+    ...                   coords={"time": [0.0, 24.0, 48.0]})
+    >>> outcome(da, "time_to_50").values
+    array([30., 20.])
+    """
+    return _reduce(only_good(da, good_only), measure)
+
+
+def stats(
+    da: xr.DataArray, measure: str | None = "final", *, good_only: bool = True
+) -> xr.Dataset:
+    """Mean, standard deviation, n and 95 % CI half-width of an outcome over replicates.
+
+    Parameters
+    ----------
+    da : DataArray
+        A metric with a ``time`` dimension, or an outcome already reduced over time.
+    measure : str or None
+        The measure applied per run first; None if ``da`` has no ``time`` dimension.
+    good_only : bool
+        Only runs with ``status == 1`` count.
+
+    Returns
+    -------
+    Dataset
+        ``mean``, ``std`` (ddof=1), ``n`` and ``ci95`` over the swept dimensions; attrs
+        ``metric``, ``measure``, ``unit`` and ``label`` (an axis label with the unit).
+
+    Examples
+    --------
+    >>> da = xr.DataArray([[0.0, 40.0], [0.0, 60.0]], dims=("replicate", "time"),
+    ...                   coords={"time": [0.0, 24.0]}, name="wound_closure_pct")
+    >>> st = stats(da, "final")
+    >>> float(st["mean"]), round(float(st["std"]), 3), int(st["n"]), st.attrs["unit"]
+    (50.0, 14.142, 2, '%')
+    """
+    if "time" in da.dims:
+        if measure is None:
+            raise SkibidyError(
+                "this data still has a time dimension: name a measure, e.g. "
+                "stats(da, 'final') or 'auc', 'peak', 'time_to_90'"
+            )
+        per_run = outcome(da, measure, good_only=good_only)
+    else:
+        per_run = only_good(da, good_only)
+    with computing_here():
+        result = replicate_stats(per_run).compute()
+    name = measure or str(da.attrs.get("measure", ""))
+    result.attrs.update(metric=str(da.name), measure=name, **_unit_attrs(str(da.name), name))
+    return result
+
+
+def _unit_attrs(metric: str, measure_name: str) -> dict[str, str]:
+    try:
+        chosen = get(measure_name)
+    except SkibidyError:
+        return {"unit": "", "label": f"{metric} ({measure_name})" if measure_name else metric}
+    return {"unit": chosen.unit(metric), "label": chosen.label(metric)}
+
+
+def timecourse(da: xr.DataArray, *, good_only: bool = True) -> xr.Dataset:
+    """Mean, standard deviation and n over replicates at every time (for drawing bands).
+
+    A description of the spread of curves, not an outcome: compute outcomes with
+    :func:`outcome` / :func:`stats`, which reduce each run first.
+
+    Returns
+    -------
+    Dataset
+        ``mean``, ``std`` (ddof=1) and ``n`` with dims ``(swept..., time)``.
+    """
+    values = only_good(da, good_only)
+    with computing_here():
+        return xr.Dataset(
+            {
+                "mean": values.mean("replicate"),
+                "std": values.std("replicate", ddof=1),
+                "n": values.count("replicate"),
+            }
+        ).compute()
+
+
+def outcome_stats(ds: xr.Dataset, outcomes: Outcomes) -> dict[str, xr.Dataset]:
+    """Replicate statistics of every configured outcome, keyed by its summary column.
+
+    Each value is a :func:`stats` Dataset (``mean``, ``std``, ``n``, ``ci95`` over the
+    swept dimensions) whose attrs say the metric, measure, unit and label.
+    """
+    return {o.column: stats(ds[o.metric], o.measure.name) for o in outcomes.items}

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from orchestration.outcomes import measure, replicate_stats
+from orchestration.outcomes import outcome_stats
 from orchestration.spec import SweepSpec
 from orchestration.store import STATUS_NAMES, STATUS_OK, ResultStore
 
@@ -35,23 +35,23 @@ def axis_dims(ds: xr.Dataset) -> list[str]:
     return [d for d in ds.dims if d not in ("replicate", "time")]
 
 
-def summary_table(ds: xr.Dataset, spec: SweepSpec) -> pd.DataFrame:
+def summary_table(
+    ds: xr.Dataset, spec: SweepSpec, stats: dict[str, xr.Dataset] | None = None
+) -> pd.DataFrame:
     """One row per parameter point: parameter values, ``n_runs``, outcome statistics.
 
     Columns: one per swept parameter (headed by its dotted path), ``n_runs`` (good runs),
-    then for each outcome metric ``<metric>`` (mean), ``<metric>_std``, ``<metric>_ci95``
-    and ``<metric>_n`` (runs with a defined measure, e.g. that reached a threshold).
+    then for each outcome ``<metric>_<measure>`` (mean), ``..._std``, ``..._ci95`` and
+    ``..._n`` (runs with a defined measure, e.g. that reached a threshold); see
+    :func:`column_table` for their units. ``stats`` may bring the outcome statistics
+    already computed (:func:`~orchestration.outcomes.outcome_stats`).
     """
     dims = axis_dims(ds)
     ok = ds["status"] == STATUS_OK
     columns: dict[str, Any] = {}
     n_runs = ok.sum("replicate")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        stats = {
-            m: replicate_stats(measure(ds[m], spec.outcomes.measure), ok).compute()
-            for m in spec.outcomes.metrics
-        }
+    if stats is None:
+        stats = outcome_stats(ds, spec.outcomes)
     if dims:
         index = pd.MultiIndex.from_product(
             [ds[d].values.tolist() for d in dims], names=[ds[d].attrs.get("param", d) for d in dims]
@@ -60,20 +60,43 @@ def summary_table(ds: xr.Dataset, spec: SweepSpec) -> pd.DataFrame:
     else:
         frame = pd.DataFrame(index=[0])
     columns["n_runs"] = np.asarray(n_runs.values).reshape(-1).astype(np.int64)
-    for m, st in stats.items():
-        columns[m] = np.asarray(st["mean"].values).reshape(-1)
-        columns[f"{m}_std"] = np.asarray(st["std"].values).reshape(-1)
-        columns[f"{m}_ci95"] = np.asarray(st["ci95"].values).reshape(-1)
-        columns[f"{m}_n"] = np.asarray(st["n"].values).reshape(-1).astype(np.int64)
+    for column, st in stats.items():
+        columns[column] = np.asarray(st["mean"].values).reshape(-1)
+        columns[f"{column}_std"] = np.asarray(st["std"].values).reshape(-1)
+        columns[f"{column}_ci95"] = np.asarray(st["ci95"].values).reshape(-1)
+        columns[f"{column}_n"] = np.asarray(st["n"].values).reshape(-1).astype(np.int64)
     for k, v in columns.items():
         frame[k] = v
     return frame
 
 
-def write_summary(ds: xr.Dataset, spec: SweepSpec, directory: Path) -> pd.DataFrame:
-    """Write ``summary.csv`` and return the table."""
-    table = summary_table(ds, spec)
+_STATISTICS = {
+    "": "mean over good replicates",
+    "_std": "standard deviation over good replicates (ddof=1)",
+    "_ci95": "half-width of the 95 % confidence interval of the mean (Student t)",
+    "_n": "good runs in which the measure is defined",
+}
+
+
+def column_table(spec: SweepSpec) -> pd.DataFrame:
+    """What each outcome column of ``summary.csv`` holds: metric, measure, statistic, unit."""
+    rows = []
+    for o in spec.outcomes.items:
+        for suffix, statistic in _STATISTICS.items():
+            rows.append({
+                "column": f"{o.column}{suffix}", "metric": o.metric, "measure": o.measure.name,
+                "statistic": statistic, "unit": "runs" if suffix == "_n" else o.unit,
+            })
+    return pd.DataFrame(rows, columns=["column", "metric", "measure", "statistic", "unit"])
+
+
+def write_summary(
+    ds: xr.Dataset, spec: SweepSpec, directory: Path, stats: dict[str, xr.Dataset] | None = None
+) -> pd.DataFrame:
+    """Write ``summary.csv`` and ``summary_columns.csv`` (units); return the summary."""
+    table = summary_table(ds, spec, stats)
     table.to_csv(directory / "summary.csv", index=False)
+    column_table(spec).to_csv(directory / "summary_columns.csv", index=False)
     return table
 
 

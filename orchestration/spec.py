@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from orchestration.measures import Outcomes, parse_outcomes
 from skibidy.errors import ConfigError
 
 __all__ = [
@@ -30,16 +31,11 @@ __all__ = [
     "Outcomes",
     "SweepSpec",
     "SpecError",
-    "MEASURES",
     "load_sweep",
     "parse_sweep",
     "batch_spec",
-    "parse_measure",
     "parse_set",
 ]
-
-MEASURES = ("final", "peak", "auc", "time_to_N")
-"""Outcome measures: last valid value, maximum, trapezoid area on hours, first time >= N."""
 
 SPECIAL_AXES = ("skin", "preset")
 """Axis names that select a skin profile or a preset instead of a parameter value."""
@@ -57,7 +53,6 @@ _SWEEP_KEYS = {
     "runs_per_task": "runs sent to a worker together (for very short runs)",
     "set": "fixed parameter overrides, a table of dotted path = value",
 }
-_OUTCOME_KEYS = ("primary", "secondary", "measure")
 _TOP_KEYS = ("sweep", "outcomes", "cluster")
 
 
@@ -120,20 +115,6 @@ class Axis:
 
     def __len__(self) -> int:
         return len(self.values)
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """What the summary reports: metrics reduced over time by one measure."""
-
-    primary: str
-    secondary: tuple[str, ...] = ()
-    measure: str = "final"
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        """Primary then secondary metrics, without duplicates."""
-        return tuple(dict.fromkeys((self.primary, *self.secondary)))
 
 
 @dataclass(frozen=True)
@@ -422,39 +403,6 @@ def parse_set(items: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def parse_measure(measure: str) -> tuple[str, float | None]:
-    """Split a measure name into its kind and threshold.
-
-    Returns
-    -------
-    (kind, threshold)
-        ``("final", None)``, ``("time_to", 90.0)`` for ``time_to_90``, ...
-    """
-    if measure in ("final", "peak", "auc"):
-        return measure, None
-    if isinstance(measure, str) and measure.startswith("time_to"):
-        m = re.fullmatch(r"time_to_(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)", measure)
-        if not m:
-            raise SpecError(
-                f"measure {measure!r} needs a threshold number, e.g. \"time_to_90\" "
-                "(first time the value reaches 90)"
-            )
-        threshold = float(m.group(1))
-        if not math.isfinite(threshold):
-            raise SpecError(
-                f"measure {measure!r}: the threshold {m.group(1)} is not a finite number; "
-                "write a value the metric can reach, e.g. \"time_to_90\""
-            )
-        return "time_to", threshold
-    raise SpecError(
-        f"unknown measure {measure!r}; valid measures: final, peak, auc, time_to_N "
-        "(e.g. time_to_90)"
-    )
-
-
-# -- helpers --------------------------------------------------------------------------------
-
-
 def _unknown(table: Mapping[str, Any], allowed: Sequence[str], where: str, what: str) -> None:
     for key in table:
         if key not in allowed:
@@ -613,50 +561,12 @@ def _check_overrides(table: Any, where: str, axes: tuple[Axis, ...]) -> tuple[tu
 
 
 def _parse_outcomes(table: Any, where: str) -> Outcomes:
-    if not isinstance(table, dict):
-        raise SpecError(f"{where} [outcomes] must be a table with primary, secondary, measure")
-    _unknown(table, _OUTCOME_KEYS, f"{where} [outcomes]", "key")
+    """``[outcomes]``, checked by :func:`orchestration.measures.parse_outcomes`."""
     metrics = [c for c in _metric_columns() if c not in ("step", "time_h", "time_days")]
-    primary = table.get("primary", "wound_closure_pct")
-    secondary = table.get("secondary", [])
-    if isinstance(secondary, str):
-        secondary = [secondary]
-    if not isinstance(secondary, list):
-        raise SpecError(f"{where} [outcomes] secondary must be a list of metric names")
-    for m in (primary, *secondary):
-        if not isinstance(m, str) or m not in metrics:
-            near = difflib.get_close_matches(str(m), metrics, n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(repr(x) for x in near)}? " if near else ""
-            raise SpecError(
-                f"unknown outcome metric {m!r} in {where} [outcomes]; {hint}"
-                f"valid metrics are the metric columns, e.g. {', '.join(metrics[:4])}, ..."
-            )
-    measure = table.get("measure", "final")
-    if not isinstance(measure, str):
-        raise SpecError(f"{where} [outcomes] measure must be a string such as \"final\"")
     try:
-        kind, threshold = parse_measure(measure)
-    except SpecError as exc:
-        raise SpecError(f"{where} [outcomes]: {exc}") from None
-    if kind == "time_to":
-        _check_threshold(measure, threshold, (primary, *secondary), where)
-    return Outcomes(primary, tuple(secondary), measure)
-
-
-def _check_threshold(measure: str, threshold: float | None, metrics: Sequence[str], where: str) -> None:
-    """A ``time_to_N`` threshold every metric can reach only later in a run: 0 < N (<= 100 for %)."""
-    assert threshold is not None
-    if threshold <= 0:
-        raise SpecError(
-            f"{where} [outcomes] measure = {measure!r}: every metric is 0 or more, so a "
-            "threshold of 0 or less is reached at once; use a positive threshold"
-        )
-    pct = [m for m in metrics if m.endswith("_pct")]
-    if pct and threshold > 100:
-        raise SpecError(
-            f"{where} [outcomes] measure = {measure!r}: {', '.join(pct)} is a percentage and "
-            "never exceeds 100; use a threshold up to 100, e.g. \"time_to_90\""
-        )
+        return parse_outcomes(table, where, metrics)
+    except ConfigError as exc:
+        raise SpecError(str(exc)) from None
 
 
 def _parse_cluster(table: Any, where: str, base_dir: Path | None) -> tuple[tuple[str, Any], ...]:
