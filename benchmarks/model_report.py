@@ -117,6 +117,8 @@ def read_sweep(path: Path) -> dict[str, Any]:
     else:
         axes = [(sweep["param"], list(sweep["values"]))]
     question = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")), "")
+    # an outcome is "metric" (measured by [outcomes] measure) or "metric:measure"
+    primary, _, own = str(outcomes.get("primary", "wound_closure_pct")).partition(":")
     return {
         "file": path.name,
         "name": sweep.get("name", path.stem),
@@ -124,8 +126,8 @@ def read_sweep(path: Path) -> dict[str, Any]:
         "preset": sweep.get("preset", "wound"),
         "set": dict(sweep.get("set", {})),
         "axes": axes,
-        "primary": outcomes.get("primary", "wound_closure_pct"),
-        "measure": outcomes.get("measure", "final"),
+        "primary": primary,
+        "measure": own or outcomes.get("measure", "final"),
         "question": question,
     }
 

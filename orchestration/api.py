@@ -469,7 +469,7 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
             png = vdir / f"pt{flat:03d}.png"
             shown = ", ".join(f"{k} = {_shown(v)}" for k, v in point.items())
             runs = int((sub["status"] == STATUS_OK).sum())
-            plot_dashboard(mean, cond, png, title=f"point {flat}: {shown} (mean of {runs} runs)")
+            plot_dashboard(mean, cond, png, subtitle=f"point {flat}: {shown} (mean of {runs} runs)")
             made.append(png)
     out = directory / "validation.json"
     out.write_text(json.dumps(reports, indent=2, default=str))

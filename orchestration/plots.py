@@ -606,7 +606,7 @@ def plot_sweep_file(outcomes: Mapping[str, xr.Dataset], path: Path) -> Path:
     fig = _figure(4.2 * cols, 3.4 * rows)
     for ax, (column, st) in zip(_grid(fig, len(outcomes)), outcomes.items()):
         draw_errorbars(ax, st, swept_dims(st)[0])
-        ax.set_title(f"{st.attrs['metric']} (n = {_counts(st['n'])})", fontsize=10)
+        ax.set_title(f"{column} (n = {_counts(st['n'])})", fontsize=10)
     fig.suptitle("mean ± sd over good replicates per point", fontsize=10)
     fig.savefig(path, dpi=110)
     return path
@@ -619,7 +619,7 @@ def plot_heatmap_file(outcomes: Mapping[str, xr.Dataset], path: Path) -> Path:
     for ax, (column, st) in zip(_grid(fig, len(outcomes)), outcomes.items()):
         x, y = swept_dims(st)
         im = draw_heatmap(ax, st["mean"], x, y)
-        ax.set_title(st.attrs["metric"], fontsize=10)
+        ax.set_title(f"{column} (n = {_counts(st['n'])})", fontsize=10)
         fig.colorbar(im, ax=ax, shrink=0.85, label=f"mean {_value_label(st)}")
     fig.savefig(path, dpi=110)
     return path

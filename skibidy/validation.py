@@ -203,7 +203,7 @@ def validate(metrics: pd.DataFrame, condition: str = "normal") -> ValidationRepo
 
 
 def plot_dashboard(metrics: pd.DataFrame, condition: str = "normal", path: str | Path = "dashboard.png",
-                   std: pd.DataFrame | None = None, title: str | None = None) -> Path:
+                   std: pd.DataFrame | None = None, subtitle: str | None = None) -> Path:
     """Draw simulation vs literature for every compared curve into a PNG file.
 
     Parameters
@@ -215,7 +215,7 @@ def plot_dashboard(metrics: pd.DataFrame, condition: str = "normal", path: str |
         Output PNG file (parent folders are created).
     std : DataFrame, optional
         Per-row standard deviation of the replicates (drawn as a band).
-    title : str, optional
+    subtitle : str, optional
         A second title line, e.g. which parameter point of a sweep the curves are.
 
     Returns
@@ -261,7 +261,7 @@ def plot_dashboard(metrics: pd.DataFrame, condition: str = "normal", path: str |
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
     axes[0].legend(loc="lower right")
-    fig.suptitle(f"Skibidy vs literature ({condition})" + (f"\n{title}" if title else ""))
+    fig.suptitle(f"Skibidy vs literature ({condition})" + (f"\n{subtitle}" if subtitle else ""))
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)

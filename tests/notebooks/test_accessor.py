@@ -254,3 +254,101 @@ def test_plots_ask_to_select_extra_dimensions() -> None:
         cube.skibidy.plot_timecourse("wound_closure_pct", by="skin")
     with pytest.raises(SkibidyError, match="two swept dimensions"):
         _cube().skibidy.plot_heatmap("wound_closure_pct")
+
+
+# -- labels, categories, non-grid designs, and the files of a results directory ---------------
+
+
+def test_plot_sweep_labels_the_measure_and_its_unit(ds: xr.Dataset) -> None:
+    ax = ds.skibidy.plot_sweep("wound_closure_pct", "time_to_20")
+    assert ax.get_ylabel() == "time to 20 % (h)"
+    ax = ds.skibidy.plot_sweep("mean_infl_wound", "auc", error="ci95")
+    assert "(a.u.·h)" in ax.get_ylabel() and "95 % CI" in ax.get_title()
+
+
+def test_categories_are_points_with_error_bars_not_a_line() -> None:
+    cube = _cube(["normal", "aged", "diabetic"]).sel(rate=0.002)
+    ax = cube.skibidy.plot_sweep("wound_closure_pct", "peak")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["normal", "aged", "diabetic"]
+    line = ax.lines[0]  # the means; the others are the error bars' caps
+    assert all(other.get_linestyle() == "None" for other in ax.lines)  # nothing joins them
+    assert line.get_marker() == "o" and len(ax.containers) == 1  # one errorbar series
+    np.testing.assert_allclose(line.get_xdata(), [0, 1, 2])
+    assert "(%)" in ax.get_ylabel()
+
+
+def test_heatmap_colour_bar_names_the_unit_and_cells_are_compact() -> None:
+    cube = _cube(["normal", "aged"])
+    cube["wound_closure_pct"] = cube.wound_closure_pct * 1000  # values in the ten-thousands
+    ax = cube.skibidy.plot_heatmap("wound_closure_pct", "final", x="rate", y="skin")
+    colorbar = ax.images[0].colorbar
+    assert colorbar is not None and "final value (%)" in colorbar.ax.get_ylabel()
+    texts = [t.get_text() for t in ax.texts]
+    assert texts and all("e+" not in t for t in texts) and any(t.endswith("k") for t in texts)
+
+
+def test_timecourse_legend_says_what_the_band_is(ds: xr.Dataset) -> None:
+    ax = ds.skibidy.plot_timecourse("wound_closure_pct", band="ci95")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "band: ± 95 % CI of the mean" in labels
+    assert labels[0] == "0.001 (mean of 4 runs)"
+    assert ax.get_ylabel() == "wound_closure_pct (%)"
+
+
+def _point_cube(n: int = 12) -> xr.Dataset:
+    """A non-grid design: point x replicate x time with one coordinate per parameter."""
+    rng = np.random.default_rng(11)
+    rate = rng.uniform(0.001, 0.01, n)
+    shape = (n, 3, len(T))
+    closure = np.cumsum(rng.uniform(0, 10, shape), axis=-1) * (1 + 50 * rate)[:, None, None]
+    return xr.Dataset(
+        {"wound_closure_pct": (("point", "replicate", "time"), closure)},
+        coords={
+            "rate": xr.Variable("point", rate, attrs={"param": "skin.immune.cytokine_rate"}),
+            "skin": xr.Variable("point", np.array(["normal", "aged"] * (n // 2), dtype=object),
+                                attrs={"param": "skin"}),
+            "time": T,
+            "status": (("point", "replicate"), np.ones(shape[:2], dtype=np.uint8)),
+        },
+    )
+
+
+def test_a_point_design_is_a_scatter_against_each_parameter() -> None:
+    cube = _point_cube()
+    ax = cube.skibidy.plot_sweep("wound_closure_pct", "final")
+    st = cube.skibidy.stats("wound_closure_pct", "final")
+    (line,) = ax.lines
+    np.testing.assert_allclose(line.get_xdata(), cube.rate.values)
+    np.testing.assert_allclose(line.get_ydata(), st["mean"].values)
+    assert ax.get_xlabel() == "skin.immune.cytokine_rate" and "(%)" in ax.get_ylabel()
+    ax = cube.skibidy.plot_sweep("wound_closure_pct", "final", x="skin")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["normal", "aged"]
+    with pytest.raises(SkibidyError, match="not a parameter of these points"):
+        cube.skibidy.plot_sweep("wound_closure_pct", "final", x="resolution")
+
+
+def test_plot_all_writes_the_figure_that_fits_the_design(tmp_path) -> None:
+    from matplotlib.image import imread
+
+    from orchestration.measures import Outcomes
+    from orchestration.outcomes import outcome_stats
+    from orchestration.plots import plot_all
+
+    outcomes = Outcomes("wound_closure_pct:time_to_20", ("mean_infl_wound:peak",))
+    made = plot_all(outcome_stats(_point_cube(), Outcomes("wound_closure_pct:final")), tmp_path)
+    assert [p.name for p in made] == ["points.png"]
+    made = plot_all(outcome_stats(_cube(), outcomes), tmp_path)
+    assert [p.name for p in made] == ["sweep.png"]
+    made = plot_all(outcome_stats(_cube(["normal", "aged"]), outcomes), tmp_path)
+    assert [p.name for p in made] == ["heatmap.png"]
+    three = _cube(["normal", "aged"]).expand_dims(scar=[True, False], axis=2)
+    made = plot_all(outcome_stats(three, outcomes), tmp_path)
+    assert [p.name for p in made] == ["facets.png", "facets_mean_infl_wound_peak.png"]
+    for p in made:
+        assert imread(p).shape[0] > 100
+
+
+def test_format_cell_never_writes_an_exponent() -> None:
+    from orchestration.plots import format_cell
+
+    assert [format_cell(v) for v in (50700.0, 3.2e6, 999.6, 5.0, 0.25)] == ["50.7k", "3.2M", "1000", "5", "0.25"]
