@@ -100,10 +100,10 @@ values = [1.0, 2.0, 4.0]
 "skin.duration_days" = {DAYS}
 "skin.metrics_interval_h" = 4.0
 
-[outcomes]
-primary = "wound_closure_pct"
-secondary = ["mean_infl_wound", "n_macrophages"]
-measure = "final"
+[outcomes]                       # "metric:measure"; a bare metric takes `measure`
+primary = "wound_closure_pct:final"
+secondary = ["wound_closure_pct:time_to_20", "mean_infl_wound:peak", "n_macrophages"]
+measure = "peak"
 '''
 spec = parse_sweep(SWEEP)
 print(f"{spec.n_runs} runs over {[a.param for a in spec.axes]}")"""),
@@ -157,10 +157,11 @@ t20.sel(cytokine_rate=0.48).to_pandas()"""),
 st = ds.skibidy.stats("wound_closure_pct", "auc")
 st.to_dataframe().round(1)"""),
     ("markdown", """\
-`ds.skibidy.summary` gives the table that `skibidy sweep` writes to `summary.csv`, for any
-metrics and measure:"""),
+`ds.skibidy.summary` gives the table that `skibidy sweep` writes to `summary.csv` (columns
+`<metric>_<measure>`), for the config's outcomes or any others, each `"metric:measure"` or a
+bare metric with the measure given second:"""),
     ("code", """\
-ds.skibidy.summary(["wound_closure_pct", "mean_infl_wound"], "peak").round(3)"""),
+ds.skibidy.summary(["wound_closure_pct:time_to_20", "mean_infl_wound"], "peak").round(3)"""),
     ("markdown", """\
 ## 5. Plot
 
@@ -269,9 +270,8 @@ runs_per_value = {REPLICATES}
 "skin.metrics_interval_h" = 4.0
 
 [outcomes]
-primary = "wound_closure_pct"
-secondary = ["mean_infl_wound", "n_macrophages", "n_neutrophils"]
-measure = "final"
+primary = "wound_closure_pct:final"
+secondary = ["mean_infl_wound:peak", "n_macrophages:peak", "n_neutrophils:peak"]
 '''
 ds = run_sweep(parse_sweep(SWEEP), out=RESULTS, raw=False)
 ds.skibidy.param_paths, ds.sizes"""),

@@ -114,10 +114,16 @@ class MeasureKind:
         if not (name.startswith(prefix) and name.endswith(suffix)):
             return False
         raw = name[len(prefix): len(name) - len(suffix)]
-        if not re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", raw) or not math.isfinite(float(raw)):
+        example = self.name.replace("N", "90")
+        if not re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", raw):
             raise MeasureError(
                 f"measure {name!r} needs a {self.argument} number in place of N in "
-                f"{self.name!r}, e.g. {self.name.replace('N', '90')!r}"
+                f"{self.name!r}, e.g. {example!r}"
+            )
+        if not math.isfinite(float(raw)):
+            raise MeasureError(
+                f"measure {name!r}: the {self.argument} {raw} is not a finite number; "
+                f"write a value the metric can reach, e.g. {example!r}"
             )
         return float(raw)
 
@@ -275,7 +281,7 @@ def _check_level(metric: str, level: float | None) -> str | None:
     assert level is not None
     if level <= 0:
         return (
-            f"every metric is 0 or more, so a threshold of {level:g} is reached at once; "
+            "every metric is 0 or more, so a threshold of 0 or less is reached at once; "
             "use a positive threshold"
         )
     if metric.endswith("_pct") and level > 100:

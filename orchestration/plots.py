@@ -250,6 +250,9 @@ def draw_heatmap(
     ax.set_yticks(range(len(ys)), [format_value(v) for v in ys], fontsize=8)
     ax.set_xlabel(param_label(values, x), fontsize=8)
     ax.set_ylabel(param_label(values, y), fontsize=8)
+    if not np.isfinite(grid).any():
+        ax.text(0.5, 0.5, "undefined for every run\n(e.g. threshold never reached)",
+                transform=ax.transAxes, ha="center", va="center", fontsize=9, color="0.4")
     if annotate and grid.size <= 150:
         lo, hi = im.get_clim()
         mid = (lo + hi) / 2
@@ -291,7 +294,7 @@ def draw_bands(
                             alpha=0.2, lw=0)
     handles, labels = ax.get_legend_handles_labels()
     if band != "none":
-        handles.append(Patch(color="0.6", alpha=0.4, lw=0))
+        handles.append(Patch(color="C0" if len(groups) == 1 else "0.6", alpha=0.3, lw=0))
         labels.append(f"band: {_BANDS[band]}")
     ax.legend(handles, labels, fontsize=8, title=None if by is None else param_label(tc, by),
               title_fontsize=8)
@@ -643,7 +646,8 @@ def plot_facets_file(st: xr.Dataset, path: Path, max_panels: int = 36) -> Path:
                      fontsize=9)
     if im is not None:
         fig.colorbar(im, ax=axes, shrink=0.8, label=f"mean {_value_label(st)}")
-    fig.suptitle(st.attrs["metric"], fontsize=11)
+    fig.suptitle(f"{st.attrs['metric']} ({st.attrs['measure']}), n = {_counts(st['n'])} runs per cell",
+                 fontsize=11)
     fig.savefig(path, dpi=100)
     return path
 

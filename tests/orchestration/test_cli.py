@@ -44,7 +44,7 @@ def _bad(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
         (GOOD.replace("[0.001]", '["x"]'), [], "skin.immune.cytokine_rate"),
         (GOOD.replace("[0.001]", "[-5.0]"), [], "skin.immune.cytokine_rate"),
         (GOOD + '[outcomes]\nprimary = "closure"\n', [], "unknown outcome metric 'closure'"),
-        (GOOD + '[outcomes]\nmeasure = "median"\n', [], "valid measures: final, peak, auc, time_to_N"),
+        (GOOD + '[outcomes]\nmeasure = "median"\n', [], "valid measures: final, peak, min, mean, auc"),
         (GOOD + '[outcomes]\nmeasure = "time_to_"\n', [], "needs a threshold number"),
         (GOOD + 'skin = "young"\n', [], "unknown skin 'young'"),
         (GOOD + 'preset = "burn"\n', [], "unknown preset 'burn'"),

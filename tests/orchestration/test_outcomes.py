@@ -122,7 +122,7 @@ def test_units_and_labels(metric: str, name: str, unit: str, label: str) -> None
         ("pek", "did you mean 'peak'?"),
         ("time_to", "did you mean 'time_to_90'"),
         ("time_to_", "needs a threshold number"),
-        ("time_to_1e999", "needs a threshold number"),
+        ("time_to_1e999", "the threshold 1e999 is not a finite number"),
         ("median", "valid measures: final, peak, min, mean, auc, time_of_peak, time_to_N"),
     ],
 )

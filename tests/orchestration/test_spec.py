@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.spec import SpecError, batch_spec, load_sweep, parse_measure, parse_set, parse_sweep
+from orchestration.spec import SpecError, batch_spec, load_sweep, parse_set, parse_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,7 +78,7 @@ def test_batch_spec_has_no_axes() -> None:
         ('[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = ["high"]\n', "skin.immune.cytokine_rate"),
         ('[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [-1.0]\n', "skin.immune.cytokine_rate"),
         ('[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [1e-3]\n[outcomes]\nprimary = "closure"\n', "unknown outcome metric"),
-        ('[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [1e-3]\n[outcomes]\nmeasure = "mean"\n', "valid measures: final, peak, auc, time_to_N"),
+        ('[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [1e-3]\n[outcomes]\nmeasure = "median"\n', "valid measures: final, peak, min, mean, auc"),
         ('[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [1e-3]\n[outcomes]\nmeasure = "time_to_"\n', "needs a threshold number"),
         ('[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [1e-3]\nskin = "old"\n', "unknown skin 'old'"),
         ('[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [1e-3]\npreset = "burn"\n', "unknown preset 'burn'"),
@@ -113,8 +113,3 @@ def test_parse_set() -> None:
         parse_set(["skin.duration_days"])
     with pytest.raises(SpecError):
         parse_set(["skin.duration_days=abc"])
-
-
-def test_parse_measure() -> None:
-    assert parse_measure("time_to_90") == ("time_to", 90.0)
-    assert parse_measure("auc") == ("auc", None)
