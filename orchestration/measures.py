@@ -285,7 +285,10 @@ def _check_level(metric: str, level: float | None) -> str | None:
             "use a positive threshold"
         )
     if metric.endswith("_pct") and level > 100:
-        return f"{metric} is a percentage and never exceeds 100; use a threshold up to 100"
+        return (
+            f"{metric} is a percentage and never exceeds 100; use a threshold up to 100, "
+            f"e.g. '{metric}:time_to_90'"
+        )
     return None
 
 

@@ -228,6 +228,7 @@ def draw_points(ax: Axes, st: xr.Dataset, coord: Hashable, *, error: str = "sd")
         offsets = np.random.default_rng(0).uniform(-0.15, 0.15, len(xs))  # fixed jitter
         pos = np.array([cats.index(v) for v in xs], dtype=float) + offsets
         ax.set_xticks(range(len(cats)), [format_value(v) for v in cats])
+        ax.set_xlim(-0.6, len(cats) - 0.4)
     else:
         pos = np.asarray(xs, dtype=float)
     ax.errorbar(pos, st["mean"].values, yerr=err.values, fmt="o", ms=3.5, capsize=0,
@@ -659,7 +660,7 @@ def plot_points_file(st: xr.Dataset, path: Path) -> Path:
     fig = _figure(3.6 * cols, 3.0 * rows)
     for ax, coord in zip(_grid(fig, len(coords), 4), coords):
         draw_points(ax, st, coord)
-    fig.suptitle(f"{st.attrs['metric']}: mean ± sd over replicates per point "
+    fig.suptitle(f"{st.attrs['metric']} ({st.attrs['measure']}): mean ± sd over replicates per point "
                  f"({st.sizes[POINT_DIM]} points)", fontsize=10)
     fig.savefig(path, dpi=100)
     return path
