@@ -273,8 +273,6 @@ def draw_bands(
     The legend says what the band is (``± 1 sd over runs`` or ``± 95 % CI of the mean``)
     and how many runs the mean is of.
     """
-    from matplotlib.patches import Patch
-
     groups = _values(tc, by) if by is not None else [None]
     for k, value in enumerate(groups):
         part = tc.isel({by: k}) if by is not None else tc
@@ -293,14 +291,20 @@ def draw_bands(
                 half = tq * std / np.sqrt(np.where(n > 0, n, np.nan))
             ax.fill_between(days, (mean - half) / div, (mean + half) / div, color=color,
                             alpha=0.2, lw=0)
-    handles, labels = ax.get_legend_handles_labels()
-    if band != "none":
-        handles.append(Patch(color="C0" if len(groups) == 1 else "0.6", alpha=0.3, lw=0))
-        labels.append(f"band: {_BANDS[band]}")
-    ax.legend(handles, labels, fontsize=8, title=None if by is None else param_label(tc, by),
-              title_fontsize=8)
+    band_legend(ax, band, title=None if by is None else param_label(tc, by), one=len(groups) == 1)
     ax.set_xlabel("time (days)")
     return groups
+
+
+def band_legend(ax: Axes, band: str, *, title: str | None = None, one: bool = True) -> None:
+    """The Axes' legend plus an entry that says what the shaded band is."""
+    from matplotlib.patches import Patch
+
+    handles, labels = ax.get_legend_handles_labels()
+    if band != "none":
+        handles.append(Patch(color="C0" if one else "0.6", alpha=0.3, lw=0))
+        labels.append(f"band: {_BANDS[band]}")
+    ax.legend(handles, labels, fontsize=8, title=title, title_fontsize=8)
 
 
 # -- plots of one metric of the cube (the accessor's) ---------------------------------------
@@ -576,7 +580,7 @@ def plot_literature(
              "end": " (÷ last value)"}[how]
     ax.set_ylabel(f"{da.name}{scale}")
     ax.set_title(f"{da.name} vs literature: simulation mean ± sd", fontsize=10)
-    ax.legend(fontsize=8, title=None if by is None else param_label(da, by), title_fontsize=8)
+    band_legend(ax, "sd", title=None if by is None else param_label(da, by), one=len(groups) == 1)
     ax.grid(alpha=0.3)
     return ax
 

@@ -238,6 +238,8 @@ def test_plot_literature_draws_the_reference_of_each_condition() -> None:
     ax = cube.skibidy.plot_literature("wound_closure_pct", by="skin")
     labels = [line.get_label() for line in ax.lines]
     assert "literature (normal)" in labels and "literature (diabetic)" in labels
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "band: ± 1 sd over runs" in legend and "normal (mean of 4 runs)" in legend
     fig = cube.skibidy.plot_literature(["wound_closure_pct", "mean_infl_wound"], by="skin")
     assert isinstance(fig, Figure)
 
