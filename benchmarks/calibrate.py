@@ -7,7 +7,7 @@ macrophages, myofibroblasts and collagen. ``--radius-ratio R`` also asks that a 
 twice the radius take R times as long to reach 90 % closure. Only normal skin is used:
 diabetic and aged skin are predictions (docs/calibration.md).
 
-It prints every improvement and ends with the best values as JSON, ready to be copied
+It prints every improvement (its figures and values) and ends with the best values as JSON, ready to be copied
 into ``skibidy/data``. It changes no file.
 
 Usage::
@@ -94,6 +94,7 @@ class Objective:
             self.best = (total, self.values(x), figures)
             shown = {k: round(v, 2) for k, v in figures.items() if v is not None}
             print(f"eval {self.evals:4d}  objective {total:8.3f}  {shown}", flush=True)
+            print(f"          values {json.dumps(self.values(x))}", flush=True)
         return total
 
 

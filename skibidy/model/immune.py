@@ -38,8 +38,10 @@ CHEMOKINE_SATURATION = 1.0
 PARAMETERS = (
     param("skin.immune.neutrophil_recruitment_rate", "float", "cells/h per a.u.",
           "neutrophil influx per unit of wound inflammation (summed over the wound)"),
-    param("skin.immune.neutrophil_window_h", "float", "h", "neutrophil influx fades as exp(-t / window)",
-          positive=True),
+    param("skin.immune.neutrophil_window_h", "float", "h",
+          "the injury-driven neutrophil influx fades as exp(-t / window)", positive=True),
+    param("skin.immune.m1_neutrophil_chemokine", "float", "cells/h per M1 cell",
+          "neutrophil influx called in by each M1 macrophage's chemokines"),
     param("skin.immune.neutrophil_lifespan_h", "float", "h", "neutrophil maximal age", positive=True),
     param("skin.immune.neutrophil_apoptosis_rate", "float", "1/h", "neutrophil apoptosis rate"),
     param("skin.immune.macrophage_spawn_rate", "float", "cells/h per a.u.",
@@ -68,6 +70,7 @@ PARAMETERS = (
 class Settings:
     neutrophil_rate: float
     neutrophil_window_h: float
+    m1_chemokine: float
     neutrophil_lifespan_h: float
     neutrophil_apoptosis: float
     macrophage_rate: float
@@ -97,6 +100,7 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
     return Settings(
         neutrophil_rate=cfg[p + "neutrophil_recruitment_rate"] * f("neutrophil_factor"),
         neutrophil_window_h=cfg[p + "neutrophil_window_h"] * f("neutrophil_window_factor"),
+        m1_chemokine=cfg[p + "m1_neutrophil_chemokine"] * f("neutrophil_factor"),
         neutrophil_lifespan_h=cfg[p + "neutrophil_lifespan_h"] * f("neutrophil_lifespan_factor"),
         neutrophil_apoptosis=cfg[p + "neutrophil_apoptosis_rate"] * f("neutrophil_apoptosis_factor"),
         macrophage_rate=cfg[p + "macrophage_spawn_rate"],
@@ -123,11 +127,19 @@ def _arrive(st, rng: np.random.Generator, expected: float) -> np.ndarray:  # typ
 
 
 def recruit(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # type: ignore[no-untyped-def]
-    """Neutrophil and monocyte influx through the wound's vessels."""
+    """Neutrophil and monocyte influx through the wound's vessels.
+
+    Neutrophils answer two calls: the injury itself (the inflammatory signal, fading over
+    ``neutrophil_window_h``) and the chemokines of M1 macrophages (``m1_neutrophil_chemokine``
+    per M1 cell), which keep them coming for as long as macrophages stay pro-inflammatory.
+    """
     w = st.grid.wound
     local = st.inflammation[w]
-    signal = float((local / (local + CHEMOKINE_SATURATION)).sum()) * float(st.perfusion[w].mean())
-    st.neutrophils.add(_arrive(st, rng, s.neutrophil_rate * signal * np.exp(-st.t / s.neutrophil_window_h) * dt))
+    perfusion = float(st.perfusion[w].mean())
+    signal = float((local / (local + CHEMOKINE_SATURATION)).sum()) * perfusion
+    injury = s.neutrophil_rate * signal * np.exp(-st.t / s.neutrophil_window_h)
+    m1_call = s.m1_chemokine * st.macrophages.count(M1) * perfusion
+    st.neutrophils.add(_arrive(st, rng, (injury + m1_call) * dt))
     if st.t >= s.macrophage_delay_h:
         fade = np.exp(-s.macrophage_taper * (st.t - s.macrophage_delay_h))
         st.macrophages.add(_arrive(st, rng, s.macrophage_rate * signal * fade * dt), M1)

@@ -170,6 +170,20 @@ def test_diabetic_m1_persistence_slows_every_switch_route() -> None:
         assert lingering < 0.6 * quick, (inflammation, engulfed)
 
 
+def test_m1_macrophages_keep_calling_neutrophils_after_the_injury_window() -> None:
+    brief = {"skin.immune.neutrophil_window_h": 2.0}  # the injury's call is over within a day
+
+    def late_neutrophils(**over: object) -> float:
+        m = simulate(short(6.0, **brief, **over), seed=0)
+        return float(m.loc[m["time_h"] >= 100.0, "n_neutrophils"].sum())
+
+    m1_hours = PARAMETERS["skin.immune.macrophage_m1_duration_h"].default
+    assert late_neutrophils(**{"skin.immune.m1_neutrophil_chemokine": 0.0}) == 0.0
+    called = late_neutrophils()
+    assert called > 0.0
+    assert late_neutrophils(**{"skin.immune.macrophage_m1_duration_h": 4 * m1_hours}) > 1.5 * called
+
+
 def test_m2_growth_factors_speed_re_epithelialisation() -> None:
     with_m2 = simulate(short(8.0), seed=0)["wound_closure_pct"].iloc[-1]
     without = simulate(short(8.0, **{"skin.m2_growth_factor_boost": 0.0}), seed=0)["wound_closure_pct"].iloc[-1]
