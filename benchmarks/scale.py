@@ -92,7 +92,7 @@ def run_leg(
 
 def check_sample(directory: Path, n: int, seed: int = 1) -> dict[str, Any]:
     """Every run ok; a random sample recomputed in this process equals the cube exactly."""
-    from orchestration.execute import _align
+    from orchestration.worker import align_to_time_axis
     from orchestration.store import ResultStore, STATUS_OK
 
     import skibidy
@@ -105,7 +105,7 @@ def check_sample(directory: Path, n: int, seed: int = 1) -> dict[str, Any]:
     equal = 0
     for r in sample:
         idx = store.grid.index(int(r))
-        expected = _align(
+        expected = align_to_time_axis(
             skibidy.simulate(store.grid.config(int(r)), seed=int(seeds[r])), store.time_h, store.variables
         )
         got = np.stack([np.asarray(store.group[v][idx]) for v in store.variables], axis=-1)
