@@ -1,32 +1,36 @@
 """Baseline: ``skibidy sweep`` end to end against a plain ``ProcessPoolExecutor(2)``.
 
 Both sides are whole processes, timed from start to exit, run one after the other in
-alternating order (so load from other users of the machine hits both alike):
+rotating order (so load from other users of the machine hits both alike):
 
 * **pool**: what a user could write by hand, a script that reads the runs' overrides and
   seeds, maps ``load_config`` + ``simulate`` over them with
   ``ProcessPoolExecutor(workers).map(..., chunksize=k)`` and saves the stacked metrics with
   ``np.save`` (no resume, no failure handling, no cube);
+* **pool, 1 BLAS thread**: the same script with ``OMP/OPENBLAS/MKL_NUM_THREADS=1``, as
+  Dask's nanny sets them for its workers (two processes of a multithreaded OpenBLAS on two
+  cores oversubscribe them);
 * **sweep**: ``python -m skibidy sweep CONFIG --workers W --no-progress --no-raw``, the real
   command with its own LocalCluster, Zarr cube, summary and plots (``--raw`` adds the
   per-run CSV files, which the pool does not write).
 
 The jobs (overrides and seeds, the sweep's own) are computed here, before timing, and
 handed to the pool script in a file: the pool pays only for what a hand-written script
-needs. Per workload it prints each pair, the medians and the median of the per-pair ratios
+needs. Per workload it prints each pair, the medians and the median of the per-round ratios
 sweep/pool (the pool's *speed* relative to the sweep is its inverse).
 
 Workloads: 40 runs of 30 days, and 4000 tiny runs of 3 hours.
 
 Usage::
 
-    python benchmarks/baseline.py                  # 3 alternating pairs per workload
+    python benchmarks/baseline.py                  # 3 rounds (pool, pool with 1 BLAS thread, sweep) per workload
     python benchmarks/baseline.py --quick          # 4 runs of 1 day, 200 tiny runs, 1 pair
     python benchmarks/baseline.py --raw            # the sweep writes raw/ CSVs too
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -78,11 +82,16 @@ def pool_main(jobs_file: Path, out: Path, workers: int, chunksize: int) -> None:
     np.save(out, cube)
 
 
-def timed(argv: list[str], log: Path) -> float:
+#: what Dask's nanny sets for its workers (``distributed.nanny.pre-spawn-environ``): one BLAS thread
+ONE_BLAS_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def timed(argv: list[str], log: Path, env: dict[str, str] | None = None) -> float:
     """Wall time of one command, start to exit; raises with its output if it fails."""
     t0 = time.perf_counter()
     with open(log, "w", encoding="utf-8") as fh:
-        code = subprocess.run(argv, stdout=fh, stderr=subprocess.STDOUT, cwd=common.ROOT).returncode
+        code = subprocess.run(argv, stdout=fh, stderr=subprocess.STDOUT, cwd=common.ROOT,
+                              env={**os.environ, **(env or {})}).returncode
     wall = time.perf_counter() - t0
     if code != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {code}:\n{log.read_text()[-3000:]}")
@@ -92,12 +101,13 @@ def timed(argv: list[str], log: Path) -> float:
 def compare(
     name: str, config_text: str, chunksize: int, workers: int, pairs: int, raw: bool
 ) -> dict[str, Any]:
-    """``pairs`` alternating (pool, sweep) measurements of one workload."""
+    """``pairs`` rounds of (pool, pool with 1 BLAS thread, sweep), each side first in turn."""
     from orchestration.spec import parse_sweep
 
     spec = parse_sweep(config_text)
     jobs = jobs_of(spec)
-    pool_s, sweep_s, ratios, loads = [], [], [], []
+    walls: dict[str, list[float]] = {"pool": [], "pool_1blas": [], "sweep": []}
+    loads = []
     with common.scratch() as tmp:
         cfg = tmp / "sweep.toml"
         cfg.write_text(config_text, encoding="utf-8")
@@ -108,14 +118,17 @@ def compare(
         for i in range(pairs):
             sweep_cmd = [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(tmp / f"sweep{i}"),
                          "--workers", str(workers), "--no-progress", *([] if raw else ["--no-raw"])]
+            sides = [("pool", pool_cmd, None), ("pool_1blas", pool_cmd, ONE_BLAS_THREAD), ("sweep", sweep_cmd, None)]
+            sides = sides[i % 3:] + sides[: i % 3]  # each side goes first in turn
             loads.append(common.load_average())
-            order = [("pool", pool_cmd), ("sweep", sweep_cmd)]
-            walls = {side: timed(cmd, tmp / f"{side}{i}.log") for side, cmd in (order if i % 2 == 0 else order[::-1])}
-            pool_s.append(walls["pool"])
-            sweep_s.append(walls["sweep"])
-            ratios.append(walls["sweep"] / walls["pool"])
-            print(f"  {name} pair {i + 1}: pool {walls['pool']:7.2f} s, sweep {walls['sweep']:7.2f} s, "
-                  f"ratio {ratios[-1]:.3f}  (load {' '.join(f'{x:.1f}' for x in loads[-1])})", flush=True)
+            for side, cmd, env in sides:
+                walls[side].append(timed(cmd, tmp / f"{side}{i}.log", env))
+            print(f"  {name} round {i + 1}: pool {walls['pool'][-1]:7.2f} s, pool with 1 BLAS thread "
+                  f"{walls['pool_1blas'][-1]:7.2f} s, sweep {walls['sweep'][-1]:7.2f} s  "
+                  f"(load {' '.join(f'{x:.1f}' for x in loads[-1])})", flush=True)
+    pool_s, sweep_s = walls["pool"], walls["sweep"]
+    ratios = [s / p for s, p in zip(sweep_s, pool_s)]
+    ratios_1blas = [s / p for s, p in zip(sweep_s, walls["pool_1blas"])]
     ps, ss, rs = common.summarise(pool_s), common.summarise(sweep_s), common.summarise(ratios)
     return {
         "runs": len(jobs),
@@ -125,6 +138,8 @@ def compare(
         "pool_s": ps,
         "sweep_s": ss,
         "ratio_sweep_to_pool": rs,
+        "pool_1blas_s": common.summarise(walls["pool_1blas"]),
+        "ratio_sweep_to_pool_1blas": common.summarise(ratios_1blas),
         "speed_vs_pool": 1.0 / rs["median"],
         "load_averages": loads,
     }
@@ -132,7 +147,7 @@ def compare(
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = common.parser(__doc__.splitlines()[0])
-    p.add_argument("--repeat", type=int, default=3, help="alternating (pool, sweep) pairs (default 3)")
+    p.add_argument("--repeat", type=int, default=3, help="rounds of (pool, pool with 1 BLAS thread, sweep) (default 3)")
     p.add_argument("--tiny-runs", type=int, default=4000, help="tiny runs (default 4000)")
     p.add_argument("--tiny-chunksize", type=int, default=16, help="the pool's chunksize for tiny runs")
     p.add_argument("--workers", type=int, default=2)
@@ -163,7 +178,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(
             f"{name:5s} {entry['runs']:6d} runs: pool {entry['pool_s']['median']:7.2f} s, sweep "
             f"{entry['sweep_s']['median']:7.2f} s (medians); ratio sweep/pool {entry['ratio_sweep_to_pool']['median']:.3f} "
-            f"(median of {pairs}; target <= {TARGET_RATIO:.3f}), speed vs pool {entry['speed_vs_pool']:.2f}x",
+            f"(median of {pairs}; target <= {TARGET_RATIO:.3f}), speed vs pool {entry['speed_vs_pool']:.2f}x; "
+            f"against the pool with 1 BLAS thread ({entry['pool_1blas_s']['median']:.2f} s) "
+            f"{entry['ratio_sweep_to_pool_1blas']['median']:.3f}",
             flush=True,
         )
     common.write_record("baseline_raw" if args.raw else "baseline", record, args.out, args.quick)
