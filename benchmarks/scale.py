@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             flush=True,
         )
         check = check_sample(directory, 20 if args.quick else args.sample)
-        _done_after = _done(store)
+        done_at_end = _done(store)
 
     rate_legs = [leg for leg in (first, second) if leg["runs_per_second"]]
     exec_s = second["execution_s"] or float("nan")
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     record = {
         "rss_by_runs_done": progress,
         "stopped_at_deadline": first["stopped_at_deadline"] or second["stopped_at_deadline"],
-        "runs_done": _done_after,
+        "runs_done": done_at_end,
         "runs": total,
         "points": points,
         "replicates": reps,
