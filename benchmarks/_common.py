@@ -255,6 +255,15 @@ def _warm() -> None:
     skibidy.simulate(skibidy.load_config(overrides={"skin.duration_days": 0.05}), seed=0)
 
 
+def blas_threads() -> list[tuple[str, int]]:
+    """(library, threads) of every BLAS/OpenMP pool loaded here (empty without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [(i["internal_api"], int(i["num_threads"])) for i in threadpool_info()]
+
+
 def _warm_pool_task(_: int) -> None:
     """:func:`_warm` for ``ProcessPoolExecutor.map`` (takes and ignores one argument)."""
     _warm()

@@ -54,17 +54,64 @@ def end_to_end(spec: Any, directory: Any, workers: int) -> dict[str, Any]:
     }
 
 
+def timed_run(seed: int, days: float) -> tuple[float, float]:
+    """One run where it is called: (wall seconds, CPU seconds of the calling thread)."""
+    import skibidy
+
+    config = skibidy.load_config(overrides={"skin.duration_days": days})
+    t0, c0 = time.perf_counter(), time.thread_time()
+    skibidy.simulate(config, seed=seed)
+    return time.perf_counter() - t0, time.thread_time() - c0
+
+
+def per_run_in_worker_vs_pool(days: float, runs: int, rounds: int, workers: int) -> dict[str, Any]:
+    """The same runs inside the embedded cluster's Dask workers and in a plain
+    ``ProcessPoolExecutor`` (each with ``workers`` processes, both busy), alternating rounds:
+    median wall and CPU time per run. The BLAS thread count of each side is recorded."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    fn = partial(timed_run, days=days)
+    out: dict[str, list[tuple[float, float]]] = {"dask_worker": [], "pool": []}
+    with common.local_client(workers) as client, ProcessPoolExecutor(workers) as pool:
+        common.warm_workers(client)
+        list(pool.map(common._warm_pool_task, range(workers)))
+        blas = {"dask_worker": list(client.run(common.blas_threads).values())[0],
+                "pool": pool.submit(common.blas_threads).result()}
+        for k in range(rounds):
+            seeds = range(k * runs, (k + 1) * runs)
+            out["dask_worker"] += client.gather(client.map(fn, seeds, pure=False))
+            out["pool"] += list(pool.map(fn, seeds))
+    res: dict[str, Any] = {"days": days, "runs": runs * rounds, "blas_threads": blas}
+    for side, vals in out.items():
+        res[side] = {"wall_s": common.summarise([w for w, _ in vals]), "cpu_s": common.summarise([c for _, c in vals])}
+    res["cpu_ratio_worker_to_pool"] = res["dask_worker"]["cpu_s"]["median"] / res["pool"]["cpu_s"]["median"]
+    return res
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = common.parser(__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=40, help="runs in the sweep (default 40)")
     p.add_argument("--days", type=float, default=30.0, help="simulated days per run (default 30)")
     p.add_argument("--workers", type=int, default=2, help="LocalCluster workers (default 2)")
     p.add_argument("--repeat", type=int, default=1, help="repeat each measurement (default 1)")
+    p.add_argument("--per-run-only", action="store_true",
+                   help="only the per-run time inside a Dask worker against a plain pool process")
     args = p.parse_args(argv)
     runs, days, repeat = (4, 1.0, 1) if args.quick else (args.runs, args.days, args.repeat)
     workers = args.workers
     points = 2 if runs % 2 == 0 else 1
     spec = common.sweep_spec(points, runs // points, days, name="efficiency")
+
+    common.headline(f"per-run time: {days:g}-day runs in Dask workers against a plain process pool")
+    per_run = per_run_in_worker_vs_pool(days, 2 * workers if args.quick else 6, 1 if args.quick else 3, workers)
+    for side in ("dask_worker", "pool"):
+        print(f"{side:12s} wall {per_run[side]['wall_s']['median']:6.3f} s  CPU {per_run[side]['cpu_s']['median']:6.3f} s "
+              f"per run (medians of {per_run['runs']}; BLAS threads {per_run['blas_threads'][side]})")
+    print(f"CPU per run, Dask worker / pool process: {per_run['cpu_ratio_worker_to_pool']:.3f}", flush=True)
+    if args.per_run_only:
+        common.write_record("per_run", {"per_run": per_run}, args.out, args.quick)
+        return per_run
 
     common.headline(f"orchestration efficiency: {runs} runs of {days:g} d on {workers} workers")
     load_before = common.load_average()
@@ -89,6 +136,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             [r["efficiency_execution"] for r in e2e]
         )["median"],
         "mean_run_s": common.summarise([r["mean_run_s"] for r in execs])["median"],
+        "per_run": per_run,
         "targets": {"execution": TARGET_EXECUTION, "end_to_end": TARGET_END_TO_END},
         "load_average_before": load_before,
     }

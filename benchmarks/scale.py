@@ -45,12 +45,13 @@ def _done(store: Path) -> int:
 
 def run_leg(
     cmd: list[str], store: Path, total: int, interrupt_at: float | None, log: Path,
-    run_delay_s: float = 0.0,
+    run_delay_s: float = 0.0, stop_at: float = float("inf"),
 ) -> dict[str, Any]:
     """Run one ``skibidy sweep`` command; SIGINT it once ``interrupt_at`` of runs are done.
 
     ``run_delay_s`` makes every run of this leg sleep first (``SKIBIDY_FAULT_DELAY``), so a
-    small sweep on a fast machine is still running when the interrupt comes.
+    small sweep on a fast machine is still running when the interrupt comes. At
+    ``stop_at`` (``time.monotonic()``) the command is interrupted whatever it has done.
     """
     env = dict(os.environ)
     if run_delay_s > 0:
@@ -58,19 +59,27 @@ def run_leg(
     t0 = time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=common.ROOT, env=env)
-        peak, interrupted_at = 0.0, None
+        peak, interrupted_at, stopped = 0.0, None, False
+        samples: list[tuple[float, int, float]] = []  # (seconds, runs done, client RSS MiB)
         next_poll = time.monotonic()
         every = 0.5 if total <= 10_000 else 3.0  # reading the status array costs a little
         while proc.poll() is None:
             hwm = common.peak_rss_of(proc.pid)
             if hwm == hwm:
                 peak = max(peak, hwm)
-            if interrupt_at is not None and interrupted_at is None and time.monotonic() >= next_poll:
+            if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + every
                 done = _done(store)
-                if done >= interrupt_at * total:
+                rss = common.rss_mib(proc.pid)
+                if rss == rss:
+                    samples.append((round(time.perf_counter() - t0, 2), done, round(rss, 1)))
+                if interrupt_at is not None and interrupted_at is None and done >= interrupt_at * total:
                     proc.send_signal(signal.SIGINT)
                     interrupted_at = done
+            if time.monotonic() >= stop_at and interrupted_at is None:
+                proc.send_signal(signal.SIGINT)
+                interrupted_at = _done(store)
+                stopped = True
             time.sleep(0.25)
     wall = time.perf_counter() - t0
     text = log.read_text(encoding="utf-8")
@@ -86,13 +95,28 @@ def run_leg(
         "done_before": int(before.group(1)) if before else 0,
         "done_when_interrupted": interrupted_at,
         "client_peak_rss_mib": peak,
+        "rss_samples": samples,
+        "stopped_at_deadline": stopped,
         "output_tail": text.strip().splitlines()[-6:],
     }
 
 
+def rss_by_progress(samples: list[tuple[float, int, float]], total: int, steps: int = 10) -> list[tuple[int, float]]:
+    """The client's RSS when each tenth of the runs was done: ``(runs done, MiB)`` pairs.
+
+    Flat means the client's memory does not grow with the runs done.
+    """
+    out: list[tuple[int, float]] = []
+    for k in range(1, steps + 1):
+        after = [(done, rss) for _, done, rss in samples if done >= k * total / steps]
+        if after and (not out or after[0][0] != out[-1][0]):
+            out.append(after[0])
+    return out
+
+
 def check_sample(directory: Path, n: int, seed: int = 1) -> dict[str, Any]:
     """Every run ok; a random sample recomputed in this process equals the cube exactly."""
-    from orchestration.execute import _align
+    from orchestration.worker import align_to_time_axis
     from orchestration.store import ResultStore, STATUS_OK
 
     import skibidy
@@ -100,12 +124,13 @@ def check_sample(directory: Path, n: int, seed: int = 1) -> dict[str, Any]:
     store = ResultStore(directory)
     status = store.status()
     rng = np.random.default_rng(seed)
-    sample = np.sort(rng.choice(store.grid.size, size=min(n, store.grid.size), replace=False))
+    ok_runs = np.flatnonzero(status.reshape(-1) == STATUS_OK)  # all of them, unless stopped early
+    sample = np.sort(rng.choice(ok_runs, size=min(n, len(ok_runs)), replace=False))
     seeds = np.asarray(store.group["seed"][...]).reshape(-1)
     equal = 0
     for r in sample:
         idx = store.grid.index(int(r))
-        expected = _align(
+        expected = align_to_time_axis(
             skibidy.simulate(store.grid.config(int(r)), seed=int(seeds[r])), store.time_h, store.variables
         )
         got = np.stack([np.asarray(store.group[v][idx]) for v in store.variables], axis=-1)
@@ -132,6 +157,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "mid-sweep (default 0; 0.01 with --quick, whose 2000 runs would otherwise finish first)",
     )
     p.add_argument("--sample", type=int, default=50, help="runs recomputed for the check (default 50)")
+    p.add_argument(
+        "--deadline", type=float, default=None,
+        help="seconds after which the running leg is interrupted and the benchmark reports what "
+        "was done (for sweeps too large to finish in the time at hand)",
+    )
     p.add_argument("--keep", type=Path, default=None, help="keep the results directory here")
     args = p.parse_args(argv)
     points, reps = (20, 100) if args.quick else (args.points, args.replicates)
@@ -146,12 +176,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         directory = (args.keep or tmp / "results").resolve()
         store = directory / "results.zarr"
         base = [sys.executable, "-m", "skibidy", "sweep"]
-        opts = ["--workers", str(args.workers), "--no-progress", "--no-raw"]
+        opts = ["--workers", str(args.workers), "--no-progress", "--no-raw", "--yes"]
         if args.runs_per_task:
             opts += ["--runs-per-task", str(args.runs_per_task)]
+        stop_at = time.monotonic() + (args.deadline if args.deadline else float("inf"))
         first = run_leg(
             [*base, str(cfg), "--out", str(directory), *opts], store, total, args.interrupt_at,
-            tmp / "leg1.log", run_delay_s=run_delay,
+            tmp / "leg1.log", run_delay_s=run_delay, stop_at=stop_at,
         )
         print(
             f"leg 1 (interrupted): exit {first['returncode']}, {first['wall_s']:.1f} s, "
@@ -159,9 +190,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             flush=True,
         )
         done_after_first = _done(store)
-        second = run_leg(
-            [*base, "--resume", str(directory), *opts], store, total, None, tmp / "leg2.log"
-        )
+        if first["stopped_at_deadline"]:  # no time left for the resumed leg
+            second = {"returncode": None, "wall_s": 0.0, "execution_s": None, "runs_per_second": None,
+                      "runs_ok": None, "done_before": done_after_first, "client_peak_rss_mib": 0.0,
+                      "rss_samples": [], "stopped_at_deadline": False, "output_tail": []}
+        else:
+            second = run_leg(
+                [*base, "--resume", str(directory), *opts], store, total, None, tmp / "leg2.log",
+                stop_at=stop_at,
+            )
         print(
             f"leg 2 (resumed):     exit {second['returncode']}, {second['wall_s']:.1f} s, "
             f"{second['runs_ok']} runs ok, {second['done_before']} done before, "
@@ -170,11 +207,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             flush=True,
         )
         check = check_sample(directory, 20 if args.quick else args.sample)
+        done_at_end = _done(store)
 
     rate_legs = [leg for leg in (first, second) if leg["runs_per_second"]]
     exec_s = second["execution_s"] or float("nan")
     peak = max(first["client_peak_rss_mib"], second["client_peak_rss_mib"])
+    samples = first["rss_samples"] + second["rss_samples"]
+    progress = rss_by_progress(samples, max([d for _, d, _ in samples] + [1]))
+    print("client RSS vs runs done: " + ", ".join(f"{d}: {m:.0f} MiB" for d, m in progress), flush=True)
     record = {
+        "rss_by_runs_done": progress,
+        "stopped_at_deadline": first["stopped_at_deadline"] or second["stopped_at_deadline"],
+        "runs_done": done_at_end,
         "runs": total,
         "points": points,
         "replicates": reps,

@@ -81,10 +81,13 @@ def test_scale_interrupt_and_resume(tmp_path: Path) -> None:
 
 def test_baseline(tmp_path: Path) -> None:
     r = run_quick("baseline", tmp_path)
-    assert set(r["workloads"]) == {"long", "tiny"}
+    assert set(r["workloads"]) == {"long", "tiny"} and r["repeats"] == 1
     for w in r["workloads"].values():
-        assert w["runs"] > 0 and positive(w["pool_s"]["median"]) and positive(w["batch_system_s"]["median"])
-        assert positive(w["ratio_batch_to_pool"])
+        assert w["runs"] > 0 and w["raw_csv"] is False
+        assert positive(w["pool_s"]["median"]) and positive(w["sweep_s"]["median"])
+        assert w["ratio_sweep_to_pool"]["median"] == pytest.approx(w["sweep_s"]["median"] / w["pool_s"]["median"])
+        assert w["speed_vs_pool"] == pytest.approx(1 / w["ratio_sweep_to_pool"]["median"])
+        assert len(w["load_averages"]) == 1
 
 
 def _number_or_none(x: Any) -> bool:

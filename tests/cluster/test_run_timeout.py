@@ -56,10 +56,12 @@ def _assert_idle_soon(address: str, within: float) -> None:
     assert not busy, f"workers still executing after the client exited: {busy}"
 
 
-def _tiny_sweep_is_quick(address: str, tmp_path: Path) -> None:
+def _next_sweep_completes(address: str, tmp_path: Path) -> None:
+    """A sweep on the same workers completes (it would wait for hours behind an endless run;
+    no bound on its time, which the load of a shared machine stretches)."""
     config = write_tiny_sweep(tmp_path)
-    proc, elapsed = run_sweep_cli(config, tmp_path / "next", ["--scheduler", address])
-    assert "4 runs ok" in proc.stdout and elapsed < 60
+    proc, _ = run_sweep_cli(config, tmp_path / "next", ["--scheduler", address])
+    assert "4 runs ok" in proc.stdout
 
 
 def test_runs_past_their_limit_are_timeouts_and_free_their_workers(workers: str, tmp_path: Path) -> None:
@@ -79,7 +81,7 @@ def test_runs_past_their_limit_are_timeouts_and_free_their_workers(workers: str,
     failures = pd.read_csv(tmp_path / "out" / "failures.csv")
     assert failures["status"].tolist() == ["timeout"] * 4
     _assert_idle_soon(workers, within=10)
-    _tiny_sweep_is_quick(workers, tmp_path)
+    _next_sweep_completes(workers, tmp_path)
 
 
 def test_no_cancelled_task_keeps_a_worker_busy_after_an_interrupt(workers: str, tmp_path: Path) -> None:
@@ -97,7 +99,7 @@ def test_no_cancelled_task_keeps_a_worker_busy_after_an_interrupt(workers: str, 
     assert proc.returncode == 130, stderr
     assert f"Resume with: skibidy sweep --resume {out}" in stdout
     _assert_idle_soon(workers, within=10)
-    _tiny_sweep_is_quick(workers, tmp_path)
+    _next_sweep_completes(workers, tmp_path)
 
 
 def test_a_run_that_cannot_be_interrupted_ends_its_worker_and_is_a_timeout(

@@ -252,3 +252,39 @@ def test_losing_a_dask_worker_host_loses_no_run(reference, tmp_path: Path) -> No
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_run_status_keeps_the_values_on_disk() -> None:
+    """Cubes written with the store's integer constants read the same through RunStatus."""
+    from orchestration import store
+    from orchestration.status import RunStatus
+
+    assert {s.value: s.label for s in RunStatus} == store.STATUS_NAMES
+    assert (RunStatus.OK, RunStatus.ERROR, RunStatus.LOST, RunStatus.TIMEOUT) == (
+        store.STATUS_OK, store.STATUS_ERROR, store.STATUS_LOST, store.STATUS_TIMEOUT)
+
+
+def test_run_task_returns_failures_as_data_in_order() -> None:
+    """Outside a worker: a good run comes back aligned to the time axis, an injected fault
+    as an error on the attempts it covers only, and nothing raises."""
+    from orchestration.faults import FaultPlan
+    from orchestration.status import RunStatus
+    from orchestration.worker import RunRequest, run_task
+    from skibidy import METRIC_COLUMNS, load_config, simulate
+
+    overrides = {"skin.duration_days": 0.25}
+    variables = [c for c in METRIC_COLUMNS if c not in ("time_h", "time_days")][:3]
+    time_axis = simulate(load_config(overrides=overrides), seed=1)["time_h"].to_numpy()
+    time_axis = np.concatenate([time_axis, [time_axis[-1] + 6.0]])  # one row more than the run has
+    requests = [RunRequest(0, "normal", "wound", overrides, 1, 0),
+                RunRequest(1, "normal", "wound", overrides, 2, 0),
+                RunRequest(1, "normal", "wound", overrides, 2, 1)]
+    results = run_task(requests, time_axis, variables, FaultPlan(raise_for={1: 1}))
+    assert [(r.run, r.status) for r in results] == [(0, RunStatus.OK), (1, RunStatus.ERROR), (1, RunStatus.OK)]
+    assert "InjectedFault" in results[1].error and results[1].block is None
+    block = results[0].block
+    assert block.shape == (len(time_axis), 3) and np.isnan(block[-1]).all() and not np.isnan(block[:-1]).any()
+    expected = simulate(load_config(overrides=overrides), seed=2)[variables].to_numpy()
+    np.testing.assert_array_equal(results[2].block[:-1], expected)  # the run's own seed, bit for bit
+    bad = run_task(requests[:1], time_axis[1:], variables)  # a time the axis does not have
+    assert bad[0].status is RunStatus.ERROR and "not on the expected time axis" in bad[0].error
