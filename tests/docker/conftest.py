@@ -1,4 +1,4 @@
-"""Fixtures of the Docker tests: the engine, the image, and the LocalCluster reference cube.
+"""Fixtures of the Docker tests: the engine, the image's base, and compose projects.
 
 Without a usable Docker engine these tests are skipped, except under CI (``CI=true``),
 where .ci/run installs and starts the engine and a missing one is a failure.
@@ -13,8 +13,10 @@ from typing import Iterator
 
 import pytest
 
-from ..cluster.sweeps import run_sweep_cli, write_tiny_sweep
+# The tiny sweep and its LocalCluster cube: the same reference as the process-cluster tests'.
+from ..cluster.conftest import local_cube, tiny_config  # noqa: F401
 from .engine import ComposeProject, EngineMissing, check_engine, ensure_base_image, local_override
+
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
@@ -38,20 +40,6 @@ def base_image(docker_engine: str) -> Iterator[str]:
     name = ensure_base_image()
     print(f"\n[docker] {docker_engine}; base image {name} ready in {time.monotonic() - started:.1f} s")
     yield name
-
-
-@pytest.fixture(scope="session")
-def tiny_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two points x two replicates of a one-day wound."""
-    return write_tiny_sweep(tmp_path_factory.mktemp("config"))
-
-
-@pytest.fixture(scope="session")
-def local_cube(tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same sweep on the embedded LocalCluster (two worker processes): the reference."""
-    out = tmp_path_factory.mktemp("local") / "cube"
-    run_sweep_cli(tiny_config, out, ["--workers", "2"])
-    return out
 
 
 def compose_project(

@@ -8,6 +8,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -36,9 +37,12 @@ class Running:
 def wait_for_workers(address: str, n: int, security: object = None, timeout: float = 120) -> None:
     """Block until ``n`` workers have joined the scheduler at ``address``."""
     from distributed import Client
+    from distributed.versions import VersionMismatchWarning
 
-    with Client(address, security=security, timeout="30s") as client:
-        client.wait_for_workers(n, timeout=timeout)
+    with warnings.catch_warnings():  # the patch level of Python may differ; the sweep checks what matters
+        warnings.simplefilter("ignore", VersionMismatchWarning)
+        with Client(address, security=security, timeout="30s") as client:
+            client.wait_for_workers(n, timeout=timeout)
 
 
 def start(project: ComposeProject, address: str, security: object = None) -> None:

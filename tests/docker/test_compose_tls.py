@@ -26,7 +26,9 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("certs")
     write_certificates(directory, ["localhost", "127.0.0.1"], days=1)
     (directory / "ca-key.pem").unlink()  # only signs certificates: never on the cluster
-    (directory / "node-key.pem").chmod(0o644)  # README: setfacl -m u:1000:r certs/node-key.pem
+    # The containers run as uid 1000 (README: setfacl -m u:1000:r certs/node-key.pem).
+    (directory / "node-key.pem").chmod(0o644)
+    directory.chmod(0o755)  # mktemp makes it 0700: /certs would be closed to uid 1000
     return directory
 
 
