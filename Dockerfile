@@ -3,10 +3,11 @@
 # extra are installed at build time: containers start `dask scheduler`, `dask worker` or
 # JupyterLab directly and install nothing at start.
 #
-# Match the Python of a client that connects from outside the containers:
-#   docker compose build --build-arg PYTHON_VERSION=3.12
-ARG PYTHON_VERSION=3.11
-FROM python:${PYTHON_VERSION}-slim
+# BASE_IMAGE is any image with `python` (3.11 or newer) and `pip` on the PATH. Match the Python
+# of a client that connects from outside the containers:
+#   docker compose build --build-arg BASE_IMAGE=python:3.12-slim
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -131,6 +131,8 @@ def plan_output(
                 "choose an --out outside it"
             )
     if d.exists():
+        if not d.is_dir():
+            raise OutputError(f"--out {str(d)!r} is a file, not a directory; give a directory for the results")
         if is_result_dir(d):
             stored = stored_spec(d)
             if stored.hash == spec.hash:
@@ -143,7 +145,7 @@ def plan_output(
             )
         if d.is_dir() and _unstarted(d, spec):
             return spec, d, False  # interrupted before its cube was created: start afresh
-        if not d.is_dir() or any(p.name != LOCK_NAME for p in d.iterdir()):
+        if any(p.name != LOCK_NAME for p in d.iterdir()):
             raise OutputError(
                 f"output directory {str(d)!r} exists and is not empty; choose another --out "
                 "(nothing there is overwritten)"

@@ -43,21 +43,35 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _add_execution_options(p: argparse.ArgumentParser) -> None:
+def _add_analysis_option(p: argparse.ArgumentParser) -> None:
+    # One option, two spellings: the same in 'sweep' and 'batch'.
+    p.add_argument(
+        "--analyze", "--validate", dest="analyze", action="store_true",
+        help="print the whole summary table and compare with the literature curves "
+        "(validation.json and dashboards; for a sweep, at every parameter point)",
+    )
+
+
+def _add_execution_options(p: argparse.ArgumentParser, *, default_out: str, from_config: bool) -> None:
+    """The options of 'sweep' and 'batch'; ``from_config`` when a config file may set them."""
     g = p.add_argument_group("execution")
-    g.add_argument("--out", metavar="DIR", help="results directory (default: results/<name>_<timestamp>/)")
+    g.add_argument("--out", metavar="DIR", help=f"results directory (default: {default_out})")
     g.add_argument("--workers", type=_positive_int, metavar="K", help="local worker processes (default: one per core)")
     g.add_argument(
         "--scheduler", metavar="ADDR",
-        help="Dask scheduler, e.g. tcp://host:8786 (default: [cluster] in the config, "
-        "then DASK_SCHEDULER_ADDRESS, then a local cluster)",
+        help="Dask scheduler, e.g. tcp://host:8786 (default: "
+        + ("[cluster] in the config, then " if from_config else "")
+        + "DASK_SCHEDULER_ADDRESS, then a local cluster)",
     )
-    g.add_argument(
-        "--trust-config-cluster", action="store_true",
-        help="let the config's [cluster] choose the scheduler, or the SLURM job script's "
-        "python/job_extra/tls = false (a scheduler can run code in this process: only for "
-        "configs you trust; see docs/security.md)",
-    )
+    if from_config:
+        g.add_argument(
+            "--trust-config-cluster", action="store_true",
+            help="let the config's [cluster] choose the scheduler, or the SLURM job script's "
+            "python/job_extra/tls = false (a scheduler can run code in this process: only for "
+            "configs you trust; see docs/security.md)",
+        )
+    else:
+        p.set_defaults(trust_config_cluster=False)
     g.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="time allowed to connect to the scheduler (default 10)")
     g.add_argument(
         "--run-timeout", type=_positive_float, metavar="SECONDS",
@@ -68,7 +82,8 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--resume", metavar="DIR", help="continue an interrupted run in DIR")
     g.add_argument("--retry-failed", action="store_true", help="with --resume: rerun failed runs too")
     g.add_argument("--no-raw", action="store_true", help="do not write raw/ per-run CSV files")
-    g.add_argument("--seed", type=_positive_int, metavar="N", help="root seed (default 0, or 'seed' in the config)")
+    g.add_argument("--seed", type=_positive_int, metavar="N",
+                   help="root seed (default 0" + (", or 'seed' in the config)" if from_config else ")"))
     g.add_argument(
         "--set", action="append", default=[], metavar="PATH=VALUE",
         help="fix a parameter for every run, e.g. --set skin.duration_days=5 (repeatable)",
@@ -81,8 +96,9 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--runs-per-task", type=_positive_int, default=None, metavar="K",
-        help="runs sent to a worker together (default: the config's, else automatic: about "
-        "0.2 s of simulation per task)",
+        help="runs sent to a worker together (default: "
+        + ("the config's, else " if from_config else "")
+        + "automatic: about 0.2 s of simulation per task)",
     )
     from orchestration.security import add_tls_arguments
 
@@ -99,8 +115,8 @@ def register_batch(sub: Any) -> None:
     p.add_argument("-n", type=_positive_int, default=None, metavar="N", help="number of runs (default 20)")
     p.add_argument("--skin", default="normal", help="skin profile (default normal)")
     p.add_argument("--preset", default="wound", help="scenario preset (default wound)")
-    p.add_argument("--validate", action="store_true", help="compare the mean curve with literature")
-    _add_execution_options(p)
+    _add_analysis_option(p)
+    _add_execution_options(p, default_out="results/consensus_<skin>_<preset>_<timestamp>/", from_config=False)
     p.set_defaults(func=cmd_batch)
 
 
@@ -113,8 +129,8 @@ def register_sweep(sub: Any) -> None:
     )
     p.add_argument("config", nargs="?", help="sweep config (TOML); optional with --resume")
     p.add_argument("-n", type=_positive_int, default=None, metavar="N", help="replicates per point (overrides runs_per_value)")
-    p.add_argument("--analyze", action="store_true", help="print the summary table and validate each point")
-    _add_execution_options(p)
+    _add_analysis_option(p)
+    _add_execution_options(p, default_out="results/<name>_<timestamp>/, name: the config's, else its file name", from_config=True)
     p.set_defaults(func=cmd_sweep)
 
 
@@ -205,7 +221,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             overrides=parse_set(args.set),
             seed=args.seed or 0,
         )
-    return _run(args, spec, "batch", analyze=False, validate=args.validate)
+    return _run(args, spec, "batch", analyze=args.analyze, validate=args.analyze)
 
 
 def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, validate: bool) -> int:
@@ -221,6 +237,9 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
                 f"{str(directory)!r} holds a {stored_kind}, not a {command}; "
                 f"use 'skibidy {stored_kind} --resume {directory}'"
             )
+        if _complete(directory, retry_failed=args.retry_failed):
+            return _refresh_complete(command, spec, directory, raw=not args.no_raw,
+                                     analyze=analyze, validate=validate)
     from orchestration.estimate import check, estimate
     from orchestration.security import secure_choice
 
@@ -265,6 +284,10 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
         return _stopped(command, directory, f"Cannot write the results in {directory} "
                         f"({exc.reason}): the runs written so far are kept; make room, then resume.",
                         EXIT_STORAGE)
+    except KeyboardInterrupt:  # before the runs started: while the cluster or the folder was set up
+        if (directory / "spec.json").is_file():
+            return _stopped(command, directory, "Interrupted before any run finished.", EXIT_INTERRUPTED)
+        raise
     rep = outcome.report
     rate = rep.runs_per_second
     print(
@@ -274,13 +297,40 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
         + (f" in {rep.elapsed_s:.1f} s ({rate:.2f} runs/s)" if rep.submitted else ""),
         flush=True,
     )
-    if outcome.summary is not None and (analyze or len(outcome.summary) <= 40):
-        _print_summary(outcome.summary)
+    return _finish(directory, outcome.summary, analyze=analyze, validate=validate)
+
+
+def _finish(directory: Path, summary: Any, *, analyze: bool, validate: bool) -> int:
+    """The end of every finished sweep or batch: summary, validation, failures, the folder."""
+    if summary is not None and (analyze or len(summary) <= 40):
+        _print_summary(summary)
     if validate:
         _print_validation(directory)
     status = _failure_report(directory)
     print(f"Results: {directory}", flush=True)
     return status
+
+
+def _complete(directory: Path, *, retry_failed: bool) -> bool:
+    """Whether a resumed folder has no run left to compute (and no damaged chunk)."""
+    from orchestration.integrity import scan
+    from orchestration.store import ResultStore
+
+    return not len(ResultStore(directory).pending(retry_failed=retry_failed)) and not scan(directory)
+
+
+def _refresh_complete(
+    command: str, spec: Any, directory: Path, *, raw: bool, analyze: bool, validate: bool
+) -> int:
+    """``--resume`` of a finished folder: no cluster; rewrite the products from the cube."""
+    from orchestration.api import analyze as write_products
+    from orchestration.lock import exclusive
+
+    print(f"{command} {spec.name}: all {spec.n_runs} runs in {directory} are done; nothing to "
+          "compute (no cluster started). Summary and plots rewritten from the cube.", flush=True)
+    with exclusive(directory, f"skibidy {command} --resume"):
+        summary, _ = write_products(directory, raw=raw, validate=validate)
+    return _finish(directory, summary, analyze=analyze, validate=validate)
 
 
 def _stopped(command: str, directory: Path, why: str, code: int) -> int:

@@ -163,6 +163,8 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
         # per run here). The embedded cluster runs without both; BLAS stays single-threaded.
         environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
         environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        # The workers share this process's terminal: dask_setup below keeps Ctrl-C from them.
+        preload = [*(dask.config.get("distributed.worker.preload", None) or []), __name__]
         with dask.config.set({
             "distributed.worker.profile.enabled": False,
             "distributed.nanny.pre-spawn-environ": environ,
@@ -174,6 +176,7 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
                 host="127.0.0.1",
                 dashboard_address=dashboard,
                 silence_logs=logging.CRITICAL,
+                preload=preload,
             )
         try:
             with Client(cluster) as client:
@@ -206,6 +209,22 @@ def connect(choice: ClusterChoice, *, quiet: bool = False) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+def dask_setup(worker: Any) -> None:
+    """Worker preload of the embedded cluster: leave Ctrl-C to the process that started it.
+
+    A terminal sends Ctrl-C's SIGINT to its whole foreground process group, and the workers
+    of a LocalCluster are in that group: each would stop with a screenful of
+    ``KeyboardInterrupt`` tracebacks. The sweep process alone handles the interrupt (it
+    writes what it received, prints the resume command and closes the cluster), so its
+    workers ignore SIGINT. Dask calls this in every worker process it starts or restarts.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _report_versions(client: Any, say: Any) -> None:

@@ -5,12 +5,14 @@ The simulator's own subcommands (``run``, ``params``, ``validate``) live in
 ``skibidy.commands`` entry-point group (the batch system registers ``batch``,
 ``sweep`` and ``analyze`` that way), so the simulator never imports them.
 
-Exit codes: 0 success, 1 some runs failed, 2 bad input, 130 interrupted.
+Exit codes: 0 success, 1 some runs failed, 2 bad input, 130 interrupted, 141 the reader of
+the output went away (``skibidy params | head``), as for any command killed by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib.metadata import entry_points
 from typing import Callable, Sequence
@@ -22,6 +24,7 @@ __all__ = ["main", "build_parser"]
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -86,6 +89,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone (``| head``), so that the final
+    flush at exit does not raise a second BrokenPipeError."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

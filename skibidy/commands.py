@@ -52,8 +52,9 @@ def _run(args: argparse.Namespace) -> int:
 
     overrides = dict(parse_assignment(item) for item in args.set)
     config = load_config(args.skin, args.preset, overrides)
+    out = Path(args.out) if args.out else _timestamped(Path("results"), "run")
+    _check_run_folder(out)
     metrics = simulate(config, seed=args.seed)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     metrics.to_csv(out / "metrics.csv", index=False)
     (out / "config.toml").write_text(config.to_toml())
@@ -63,6 +64,34 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What ``skibidy run`` writes into its folder.
+RUN_FILES = ("metrics.csv", "config.toml")
+
+
+def _timestamped(root: Path, name: str) -> Path:
+    """``root/name_YYYYmmdd_HHMMSS``, with a suffix if that exists already."""
+    import time
+
+    base = root / f"{name}_{time.strftime('%Y%m%d_%H%M%S')}"
+    path, k = base, 1
+    while path.exists():
+        k += 1
+        path = base.with_name(f"{base.name}_{k}")
+    return path
+
+
+def _check_run_folder(out: Path) -> None:
+    """Refuse, before the run, a folder that would lose an earlier run's files."""
+    if out.exists() and not out.is_dir():
+        raise SkibidyError(f"--out {str(out)!r} is a file, not a folder; give a folder for {', '.join(RUN_FILES)}")
+    taken = [name for name in RUN_FILES if (out / name).exists()]
+    if taken:
+        raise SkibidyError(
+            f"{str(out / taken[0])!r} exists (an earlier run); choose another --out, or delete it "
+            "yourself (nothing is overwritten)"
+        )
+
+
 def register_run(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("run", help="run one simulation and write DIR/metrics.csv",
                        description="Run one simulation and write DIR/metrics.csv (and DIR/config.toml).")
@@ -70,7 +99,8 @@ def register_run(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> 
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a parameter, e.g. --set skin.immune.cytokine_rate=0.002 (repeatable)")
-    p.add_argument("--out", default="results/run", metavar="DIR", help="output folder (default results/run)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder, which must not hold an earlier run (default: results/run_<timestamp>/)")
     p.set_defaults(func=_run)
 
 
@@ -113,20 +143,24 @@ def _validate(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict()))
     else:
         print(report_table(report))
-    if args.out:
-        png = plot_dashboard(metrics, args.condition, Path(args.out) / "dashboard.png")
+    if not args.no_plot:
+        folder = Path(args.out) if args.out else path.parent
+        png = plot_dashboard(metrics, args.condition, folder / "dashboard.png")
         print(f"wrote {png}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
 def register_validate(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("validate", help="compare a metrics table with literature curves",
-                       description="Compare METRICS.csv with the literature curves and draw a dashboard.")
+                       description="Compare METRICS.csv with the literature curves and draw a dashboard "
+                       "(dashboard.png beside METRICS.csv, or in --out DIR).")
     p.add_argument("metrics", metavar="METRICS.csv", help="a metrics table (one run or a consensus mean)")
     p.add_argument("--condition", choices=("normal", "diabetic"), default="normal",
                    help="which literature curves (default normal)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--out", default=None, metavar="DIR", help="write DIR/dashboard.png")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write the figures to DIR/dashboard.png (default: beside METRICS.csv)")
+    p.add_argument("--no-plot", action="store_true", help="only the table: no dashboard.png")
     p.set_defaults(func=_validate)
 
 

@@ -68,3 +68,15 @@ def test_readme_simulator_example_runs() -> None:
     exec(compile(code, "README.md", "exec"), namespace)
     metrics = namespace["metrics"]
     assert metrics["wound_closure_pct"].iloc[-1] > metrics["wound_closure_pct"].iloc[0]
+
+
+def test_cluster_tests_fail_rather_than_skip_without_pyyaml() -> None:
+    """A missing test dependency must not turn the cluster tests into a silent skip."""
+    code = (
+        "import sys; sys.modules['yaml'] = None; import pytest; "
+        "sys.exit(pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider', 'tests/cluster']))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode not in (0, 5), proc.stdout[-2000:]
+    assert "ModuleNotFoundError" in proc.stdout or "ImportError" in proc.stdout, proc.stdout[-2000:]
+    assert "skipped" not in proc.stdout.splitlines()[-1]

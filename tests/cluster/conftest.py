@@ -1,4 +1,9 @@
-"""Fixtures for the cluster tests: compose files, certificates, process clusters."""
+"""Fixtures for the cluster tests: compose files, certificates, process clusters.
+
+pyyaml and cryptography come with the test extra (``pip install ".[test]"``): without
+them these tests fail to import instead of being skipped, so that a missing dependency
+cannot pass for a green run.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,11 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-pytest.importorskip("yaml")
-
-from .cluster_processes import (  # noqa: E402
+from .cluster_processes import (
     COMPOSE, COMPOSE_TLS, START_TIMEOUT, ProcessCluster, Processes, load_compose, merged_compose,
     start_process_cluster,
 )
-from .sweeps import run_sweep_cli, write_tiny_sweep  # noqa: E402
+from .sweeps import run_sweep_cli, write_tiny_sweep
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +34,6 @@ def compose_tls() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A temporary CA and a certificate for 127.0.0.1/localhost (the layout of /certs)."""
-    pytest.importorskip("cryptography")
     from orchestration.security import write_certificates
 
     directory = tmp_path_factory.mktemp("certs")

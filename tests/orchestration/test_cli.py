@@ -89,6 +89,33 @@ def test_unwritable_output_dir(capsys, tmp_path: Path) -> None:
         locked.chmod(0o700)
 
 
+@pytest.mark.parametrize("command", [["sweep", "cfg.toml"], ["batch"]])
+def test_out_naming_an_existing_file_says_it_is_a_file(command, capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text(GOOD)
+    (tmp_path / "afile").write_text("x")
+    err = _bad([*command, "--out", "afile"], capsys, tmp_path)
+    assert "'afile' is a file, not a directory" in err
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_sweep_validate_and_batch_analyze_are_the_same_option() -> None:
+    from skibidy.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["sweep", "c.toml", "--validate"], ["sweep", "c.toml", "--analyze"],
+                 ["batch", "--validate"], ["batch", "--analyze"]):
+        assert parser.parse_args(argv).analyze is True, argv
+
+
+def test_batch_help_describes_the_defaults_of_a_batch(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["batch", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "results/consensus_<skin>_<preset>_<timestamp>/" in text
+    assert "[cluster]" not in text and "in the config" not in text
+    assert "--trust-config-cluster" not in text
+
+
 def test_unwritable_output_dir_under_a_file(capsys, tmp_path: Path) -> None:
     (tmp_path / "cfg.toml").write_text(GOOD)
     (tmp_path / "afile").write_text("x")
@@ -138,7 +165,7 @@ def test_cli_same_out_dir_continues_not_overwrites(cluster, capsys, tmp_path: Pa
     args = ["sweep", str(tmp_path / "cfg.toml"), "--out", out, "--scheduler", cluster.scheduler_address, "--no-progress"]
     assert main(args) == 0
     assert main(args) == 0
-    assert "0 runs ok" in capsys.readouterr().out
+    assert "nothing to compute" in capsys.readouterr().out
     (tmp_path / "cfg2.toml").write_text(SMALL_SWEEP.replace("0.002", "0.003"))
     code = main(["sweep", str(tmp_path / "cfg2.toml"), "--out", out, "--no-progress"])
     assert code == 2 and "different sweep" in capsys.readouterr().err
@@ -174,3 +201,71 @@ def test_a_directory_interrupted_before_its_cube_starts_afresh(tmp_path: Path) -
     other = parse_sweep(GOOD.replace("0.001", "0.002"))
     with pytest.raises(Exception, match="not empty"):
         plan_output(other, out)
+
+
+@pytest.mark.cluster
+def test_sweep_validate_writes_the_validation(cluster, capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text(SMALL_SWEEP)
+    out = tmp_path / "out"
+    code = main(["sweep", str(tmp_path / "cfg.toml"), "--out", str(out), "--scheduler",
+                 cluster.scheduler_address, "--no-progress", "--validate"])
+    assert code == 0, capsys.readouterr().err
+    assert len(json.loads((out / "validation.json").read_text())) == 4  # one entry per point
+    assert "Literature validation" in capsys.readouterr().out
+
+
+@pytest.mark.cluster
+def test_resume_of_a_finished_sweep_starts_no_cluster(cluster, capsys, tmp_path: Path) -> None:
+    (tmp_path / "cfg.toml").write_text(SMALL_SWEEP)
+    out = tmp_path / "out"
+    assert main(["sweep", str(tmp_path / "cfg.toml"), "--out", str(out), "--scheduler",
+                 cluster.scheduler_address, "--no-progress"]) == 0
+    summary = (out / "summary.csv").read_text()
+    (out / "summary.csv").unlink()  # a product lost: the resume writes it again
+    capsys.readouterr()
+    # No --scheduler: a cluster would have to be a LocalCluster, and none is started.
+    assert main(["sweep", "--resume", str(out), "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert "all 8 runs" in captured.out and "nothing to compute" in captured.out
+    assert "Dask:" not in captured.err, captured.err
+    assert captured.out.strip().splitlines()[-1] == f"Results: {out}"
+    assert (out / "summary.csv").read_text() == summary
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_whole_process_group_prints_no_worker_traceback(write_config, tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches every process of its foreground group: the sweep and the
+    worker processes of its LocalCluster. Only the sweep's own message may appear."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    cfg = write_config(SMALL_SWEEP)
+    out = tmp_path / "o"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(out), "--workers", "2"],
+        env={**os.environ, "SKIBIDY_FAULT_DELAY": "0.5"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL, text=True, start_new_session=True,  # its own group, as in a terminal
+    )
+    progress: list[str] = []
+    reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
+    reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not re.search(r"ok=[1-6]\b", "".join(progress)):  # runs received, more in flight
+            assert proc.poll() is None and time.monotonic() < deadline, "".join(progress)
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout = proc.stdout.read()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    reader.join()
+    stderr = "".join(progress)
+    assert proc.returncode == 130, stderr
+    assert "Interrupted by SIGINT" in stderr and f"Resume with: skibidy sweep --resume {out}" in stdout
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr

@@ -29,6 +29,47 @@ def test_run_writes_metrics_and_validate_reads_them(tmp_path, capsys) -> None:  
     assert (tmp_path / "v" / "dashboard.png").is_file()
     assert main(["validate", str(out / "metrics.csv"), "--condition", "diabetic"]) == 0
     assert "closure_rmse" in capsys.readouterr().out
+    assert (out / "dashboard.png").is_file()  # without --out: beside the metrics
+
+
+def test_run_never_overwrites_an_earlier_run(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "run"
+    assert main(["run", "--set", "skin.duration_days=0.5", "--out", str(out)]) == 0
+    before = (out / "metrics.csv").read_bytes()
+    capsys.readouterr()
+    assert main(["run", "--seed", "1", "--set", "skin.duration_days=0.5", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "metrics.csv' exists" in err and err.count("\n") == 1
+    assert (out / "metrics.csv").read_bytes() == before
+    (tmp_path / "afile").write_text("x")
+    assert main(["run", "--out", str(tmp_path / "afile")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_run_without_out_writes_a_new_folder_each_time(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(["run", "--set", "skin.duration_days=0.25"]) == 0
+    folders = sorted((tmp_path / "results").iterdir())
+    assert len(folders) == 2 and all(f.name.startswith("run_") for f in folders)
+    assert all((f / "metrics.csv").is_file() for f in folders)
+
+
+def test_output_into_a_closed_pipe_ends_quietly() -> None:
+    """``skibidy params | head -5``: the reader goes away; no BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line is written
+    try:
+        proc = subprocess.run([sys.executable, "-m", "skibidy", "params"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 141
 
 
 @pytest.mark.parametrize("bad", ["skin.immune.cytokin_rate=1", "skin.duration_days=abc", "nonsense",
