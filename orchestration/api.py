@@ -416,9 +416,9 @@ def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
                 files.append(
                     plots.plot_consensus(mean, std, spec.outcomes.metrics, d / "consensus.png")
                 )
-        else:
+        elif spec.is_grid:
             files += plots.plot_all(summary, params, spec.outcomes.metrics, spec.outcomes.measure, d)
-        if validate:
+        if validate and spec.model == "skibidy":
             files += validate_results(d, ds, spec)
     return summary, files
 
@@ -447,7 +447,7 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
     from orchestration.products import mean_curve
 
     made: list[Path] = []
-    if not spec.axes:
+    if not spec.params:
         mean = mean_curve(ds)
         cond = _condition(spec, {})
         rep = skibidy.validate(mean, condition=cond)
@@ -455,16 +455,22 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
         out.write_text(json.dumps({"condition": cond, **_plain(rep.to_dict())}, indent=2, default=str))
         plot_dashboard(mean, cond, directory / "validation.png")
         return [out, directory / "validation.png"]
+    from orchestration.design import Design
+
     vdir = directory / "validation"
     vdir.mkdir(exist_ok=True)
     reports = []
     dims = [a.name for a in spec.axes]
-    for flat, idx in enumerate(np.ndindex(*(len(a) for a in spec.axes))):
-        sub = ds.isel({d: i for d, i in zip(dims, idx)})
+    design = Design(spec)
+    for flat, point in design.iter_points():
+        if spec.is_grid:
+            idx = np.unravel_index(flat, design.grid_shape)
+            sub = ds.isel({d: int(i) for d, i in zip(dims, idx)})
+        else:
+            sub = ds.isel(point=flat)
         mean = mean_curve(sub)
         if not len(mean):
             continue
-        point = {a.param: a.values[i] for a, i in zip(spec.axes, idx)}
         cond = _condition(spec, point)
         rep = skibidy.validate(mean, condition=cond)
         reports.append({"point": point, "condition": cond, **_plain(rep.to_dict())})

@@ -234,7 +234,7 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     def announce() -> None:
         print(
             f"{command} {spec.name}: {spec.n_runs} runs "
-            f"({' x '.join(str(len(a)) for a in spec.axes) + ' points x ' if spec.axes else ''}"
+            f"({_points_text(spec)}"
             f"{spec.runs_per_value} replicates), spec {spec.hash[:12]}"
             + (f", resuming {directory}" if resuming else "")
             + f"; {cost.describe()}",
@@ -281,6 +281,13 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     status = _failure_report(directory)
     print(f"Results: {directory}", flush=True)
     return status
+
+
+def _points_text(spec: Any) -> str:
+    """``"5 x 3 points x "`` (a grid), ``"84 points (morris) x "`` (another design), or ``""``."""
+    if not spec.is_grid:
+        return f"{spec.n_points} points ({spec.design.method}) x "
+    return " x ".join(str(len(a)) for a in spec.axes) + " points x " if spec.axes else ""
 
 
 def _stopped(command: str, directory: Path, why: str, code: int) -> int:

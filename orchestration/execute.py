@@ -213,8 +213,7 @@ def run_task(
     -------
     list of (run, block or None, error text or None, seconds)
     """
-    from skibidy import load_config, simulate
-
+    from orchestration.models import simulate_point
     from orchestration.timeouts import RunCancelled, RunTimeout, limit
 
     faults = faults or {}
@@ -232,8 +231,7 @@ def run_task(
                 fail_for = faults.get("raise", {}).get(run)
                 if fail_for is not None and (fail_for < 0 or attempt < fail_for):
                     raise InjectedFault(f"injected fault for run {run} (SKIBIDY_FAULT_RUNS)")
-                config = load_config(skin=skin, preset=preset, overrides=overrides)
-                block = _align(simulate(config, seed=seed), time_axis, variables)
+                block = _align(simulate_point(skin, preset, overrides, seed), time_axis, variables)
             out.append((run, block, None, time.perf_counter() - t0))
         except RunTimeout:
             out.append((run, None, f"TIMEOUT:the run did not finish within its limit of "
