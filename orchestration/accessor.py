@@ -798,6 +798,13 @@ class SkibidyDatasetAccessor:
         """One row per parameter point, as in summary.csv (see :func:`summary`)."""
         return summary(self._obj, metrics, measure)
 
+    def sensitivity(self, outcomes: Sequence[str] | None = None, measure: str | None = None,
+                    *, over_time: bool = True) -> xr.Dataset:
+        """Sensitivity indices of a sampled design (:func:`orchestration.sensitivity.sensitivity`)."""
+        from orchestration.sensitivity import sensitivity
+
+        return sensitivity(self._obj, outcomes=outcomes, measure=measure, over_time=over_time)
+
     def validate(self, condition: str | None = None) -> pd.DataFrame:
         """Literature figures of each point's mean curve (see :func:`validate`)."""
         return validate(self._obj, condition)

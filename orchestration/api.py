@@ -358,9 +358,14 @@ def _import_heavy() -> None:
 
 
 def analyze(
-    directory: str | Path, *, raw: bool = True, validate: bool = False
+    directory: str | Path, *, raw: bool = True, validate: bool = False, sensitivity: bool = False
 ) -> tuple[Any, list[Path]]:
     """Write summary.csv, plots, failures.csv (and raw CSVs, consensus files, validation).
+
+    ``sensitivity=True`` adds the indices of a sampled design (``sensitivity.csv``,
+    ``sensitivity_time.csv`` and their figures, see :mod:`orchestration.sensitivity`);
+    a design that supports none raises :class:`~orchestration.sensitivity.NoSensitivity`
+    before anything is written.
 
     Returns
     -------
@@ -370,8 +375,10 @@ def analyze(
 
     d = Path(directory)
     _refuse_damaged(d, scan(d, read=False))
+    if sensitivity:
+        _check_sensitivity(stored_spec(d))
     try:
-        return _analyze(d, raw=raw, validate=validate)
+        return _analyze(d, raw=raw, validate=validate, sensitivity=sensitivity)
     except DamagedStore:
         raise
     except Exception:
@@ -390,7 +397,18 @@ def _refuse_damaged(d: Path, damage: list[Any]) -> None:
         )
 
 
-def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
+def _check_sensitivity(spec: SweepSpec) -> None:
+    from orchestration.sensitivity import INDICES, NoSensitivity
+
+    if spec.design.method not in INDICES:
+        raise NoSensitivity(
+            f"--sensitivity needs a sampled design, but this cube is a "
+            f"{spec.design.method if spec.params else 'batch'}; sample the parameters with "
+            "[sweep.design] method = \"sobol\", \"morris\" or \"lhs\""
+        )
+
+
+def _analyze(d: Path, *, raw: bool, validate: bool, sensitivity: bool = False) -> tuple[Any, list[Path]]:
     from orchestration import plots, products
 
     ds = open_results(d)
@@ -420,6 +438,10 @@ def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
             files += plots.plot_all(summary, params, spec.outcomes.metrics, spec.outcomes.measure, d)
         if validate and spec.model == "skibidy":
             files += validate_results(d, ds, spec)
+        if sensitivity:
+            from orchestration.sensitivity import write_sensitivity
+
+            files += write_sensitivity(d)
     return summary, files
 
 

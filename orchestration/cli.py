@@ -128,6 +128,11 @@ def register_analyze(sub: Any) -> None:
     p.add_argument("dir", metavar="DIR", help="a results directory")
     p.add_argument("--validate", action="store_true", help="compare with literature curves")
     p.add_argument("--no-raw", action="store_true", help="do not (re)write raw/ CSV files")
+    p.add_argument(
+        "--sensitivity", action="store_true",
+        help="sensitivity indices of a sampled design (sobol, morris, lhs): sensitivity.csv, "
+        "sensitivity_time.csv and figures",
+    )
     p.set_defaults(func=cmd_analyze)
 
 
@@ -303,8 +308,11 @@ def _print_summary(table: Any) -> None:
     import pandas as pd
 
     cols = [c for c in table.columns if not c.endswith(("_ci95", "_n"))]
+    shown = table if len(table) <= 60 else table.head(40)  # a sampled design has many points
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.precision", 4):
-        print(table[cols].to_string(index=False), flush=True)
+        print(shown[cols].to_string(index=False), flush=True)
+    if len(shown) < len(table):
+        print(f"... and {len(table) - len(shown)} more points (summary.csv has them all)", flush=True)
 
 
 _VALIDATION_COLUMNS = (
@@ -372,7 +380,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     with exclusive(d, "skibidy analyze"):
         try:
-            summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
+            summary, files = analyze(
+                d, raw=not args.no_raw, validate=args.validate,
+                sensitivity=getattr(args, "sensitivity", False),
+            )
         except OSError as exc:
             failure = storage_failure(exc, d)
             if failure is None:

@@ -61,9 +61,8 @@ def summary_table(ds: xr.Dataset, spec: SweepSpec) -> pd.DataFrame:
             for m in spec.outcomes.metrics
         }
     if dims == ["point"]:
-        frame = pd.DataFrame(
-            {ds[c].attrs["param"]: ds[c].values for c in point_params(ds)}
-        )
+        along = {ds[c].attrs["param"]: ds[c].values for c in point_params(ds)}
+        frame = pd.DataFrame({p: along[p] for p in spec.params if p in along})
     elif dims:
         index = pd.MultiIndex.from_product(
             [ds[d].values.tolist() for d in dims], names=[ds[d].attrs.get("param", d) for d in dims]
