@@ -28,7 +28,8 @@ combination (dimension ``group``).
 
 Results: :func:`sensitivity` returns an :class:`xarray.Dataset` with ``value`` and
 ``conf`` over ``(group,) outcome x param x index`` and ``value_t``/``conf_t`` over
-``(group,) metric x param x index x time``; :func:`write_sensitivity` writes them as
+``(group,) metric x param x index x time`` (``outcome`` labels each (metric, measure)
+pair, with coordinates ``outcome_metric`` and ``measure``); :func:`write_sensitivity` writes them as
 ``sensitivity.csv`` (columns ``outcome, measure, param, index, value, conf, n`` and one per
 categorical parameter) and ``sensitivity_time.csv`` (with ``time_h``).
 """
@@ -81,7 +82,7 @@ def _spec_of(ds: xr.Dataset) -> Any:
 def sensitivity(
     ds: xr.Dataset,
     *,
-    outcomes: Sequence[str] | None = None,
+    outcomes: Sequence[str | tuple[str, str]] | None = None,
     measure: str | None = None,
     over_time: bool = True,
 ) -> xr.Dataset:
@@ -91,10 +92,13 @@ def sensitivity(
     ----------
     ds : xarray.Dataset
         A cube from :func:`orchestration.open_results` (dims ``point, replicate, time``).
-    outcomes : sequence of str, optional
-        Metrics to analyse (default: the config's ``[outcomes]``).
+    outcomes : sequence of str or (metric, measure), optional
+        Metrics to analyse (default: the config's ``[outcomes]``); a pair gives a metric
+        its own measure, e.g. ``[("wound_closure_pct", "time_to_50"),
+        ("mean_infl_wound", "peak")]``. The ``outcome`` labels are the metric names, or
+        ``metric.measure`` when a metric appears with several measures.
     measure : str, optional
-        The measure reducing each run's curve (default: the config's).
+        The measure of the outcomes given without one (default: the config's).
     over_time : bool
         Also compute the indices at every time (``value_t``, ``conf_t``).
 
@@ -124,7 +128,11 @@ def sensitivity(
             "sample the parameters with [sweep.design] method = \"sobol\", \"morris\" or \"lhs\""
         )
     design = Design(spec)
-    metrics = list(outcomes) if outcomes else list(spec.outcomes.metrics)
+    how = measure or spec.outcomes.measure
+    targets = [(o, how) if isinstance(o, str) else (str(o[0]), str(o[1]))
+               for o in (outcomes or spec.outcomes.metrics)]
+    metrics = list(dict.fromkeys(m for m, _ in targets))
+    labels = [m if len(metrics) == len(targets) else f"{m}.{h}" for m, h in targets]
     unknown = [m for m in metrics if m not in ds.data_vars]
     if unknown:
         from skibidy.suggest import did_you_mean
@@ -132,38 +140,40 @@ def sensitivity(
         raise SkibidyError(
             f"no metric {unknown[0]!r} in this cube{did_you_mean(unknown[0], list(ds.data_vars))}"
         )
-    how = measure or spec.outcomes.measure
     ok = ds["status"] == STATUS_OK
     params = [x.name for x in spec.sampled]
     groups = _groups(design)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        per_point = {
-            m: np.asarray(reduce(ds[m], how).where(ok).mean("replicate").values, dtype=np.float64)
-            for m in metrics
-        }
+        per_point = [
+            np.asarray(reduce(ds[m], h).where(ok).mean("replicate").values, dtype=np.float64)
+            for m, h in targets
+        ]
         curves = (
             {m: np.asarray(ds[m].where(ok).mean("replicate").values, dtype=np.float64) for m in metrics}
             if over_time else {}
         )
     names = INDICES[method]
-    shape = (len(groups), len(metrics), len(params), len(names))
+    shape = (len(groups), len(targets), len(params), len(names))
     value, conf = np.full(shape, np.nan), np.full(shape, np.nan)
     used = np.zeros(shape[:2], dtype=np.int64)
     n_t = ds.sizes["time"]
-    value_t = np.full((*shape, n_t), np.nan) if over_time else None
-    conf_t = np.full((*shape, n_t), np.nan) if over_time else None
+    shape_t = (len(groups), len(metrics), len(params), len(names), n_t)
+    value_t = np.full(shape_t, np.nan) if over_time else None
+    conf_t = np.full(shape_t, np.nan) if over_time else None
     for g, (_, points) in enumerate(groups):
-        for k, m in enumerate(metrics):
-            value[g, k], conf[g, k], used[g, k] = _indices(method, design, per_point[m][points])
-            if over_time:
-                for t in range(n_t):
-                    value_t[g, k, :, :, t], conf_t[g, k, :, :, t], _ = _indices(  # type: ignore[index]
-                        method, design, curves[m][points, t]
-                    )
+        for k in range(len(targets)):
+            value[g, k], conf[g, k], used[g, k] = _indices(method, design, per_point[k][points])
+        for k, m in enumerate(metrics if over_time else ()):
+            for t in range(n_t):
+                value_t[g, k, :, :, t], conf_t[g, k, :, :, t], _ = _indices(  # type: ignore[index]
+                    method, design, curves[m][points, t]
+                )
     coords: dict[str, Any] = {
-        "outcome": metrics, "param": params, "index": list(names),
-        "measure": ("outcome", [how] * len(metrics)),
+        "outcome": labels, "param": params, "index": list(names),
+        "metric": metrics,
+        "outcome_metric": ("outcome", [m for m, _ in targets]),
+        "measure": ("outcome", [h for _, h in targets]),
         "path": ("param", [x.param for x in spec.sampled]),
     }
     data: dict[str, Any] = {
@@ -174,13 +184,13 @@ def sensitivity(
     if over_time:
         coords["time"] = ds["time"].values
         coords["time_days"] = ("time", ds["time"].values / 24.0)
-        data["value_t"] = (("group", "outcome", "param", "index", "time"), value_t)
-        data["conf_t"] = (("group", "outcome", "param", "index", "time"), conf_t)
+        data["value_t"] = (("group", "metric", "param", "index", "time"), value_t)
+        data["conf_t"] = (("group", "metric", "param", "index", "time"), conf_t)
     cats = design.categorical
     for j, a in enumerate(cats):
         coords[a.name] = ("group", [combo[j] for combo, _ in groups])
     out = xr.Dataset(data, coords=coords, attrs={
-        "design": method, "measure": how, "conf_level": CONF_LEVEL,
+        "design": method, "conf_level": CONF_LEVEL,
         "replicates": "indices on the mean of each point's good replicates",
     })
     out["value"].attrs["long_name"] = "sensitivity index"
@@ -290,16 +300,15 @@ def long_table(result: xr.Dataset, *, over_time: bool = False) -> pd.DataFrame:
     frame = result[[value, conf]].to_dataframe().reset_index()
     frame = frame.rename(columns={value: "value", conf: "conf"})
     if over_time:
-        frame = frame.rename(columns={"time": "time_h"})
+        frame = frame.rename(columns={"time": "time_h", "metric": "outcome"})
+        first = ["outcome", "param", "index", "time_h", "value", "conf"]
     else:
         n = result["n"].to_dataframe().reset_index()
         frame = frame.merge(n[[c for c in n.columns if c in (*result["n"].dims, "n")]], how="left")
-    drop = [c for c in ("group", "time_days") if c in frame.columns]
+        frame = frame.drop(columns=["outcome"]).rename(columns={"outcome_metric": "outcome"})
+        first = ["outcome", "measure", "param", "index", "value", "conf"]
+    drop = [c for c in ("group", "time_days", "metric", "outcome_metric", "measure") if c in frame.columns and c not in first]
     frame = frame.drop(columns=drop)
-    first = ["outcome", "measure", "param", "index", "value", "conf"]
-    if over_time:
-        frame = frame.drop(columns=["measure"])
-        first = ["outcome", "param", "index", "time_h", "value", "conf"]
     rest = [c for c in frame.columns if c not in first]
     return frame[first + rest]
 

@@ -57,8 +57,9 @@ def plot_indices(result: xr.Dataset, path: str | Path | None = None) -> Any:
             ax.bar(x, v, width, yerr=np.where(np.isfinite(c), c, 0), capsize=2, label=index)
         ax.set_xticks(np.arange(len(params)), params, rotation=60, ha="right", fontsize=8)
         ax.axhline(0, color="0.5", lw=0.6)
+        metric = str(res["outcome_metric"].sel(outcome=outcome).values)
         measure = str(res["measure"].sel(outcome=outcome).values)
-        ax.set_title(f"{outcome} ({measure})", fontsize=10)
+        ax.set_title(f"{metric} ({measure})", fontsize=10)
         ax.set_ylabel("index")
         ax.legend(fontsize=8, frameon=False)
     fig.suptitle(f"{design} sensitivity indices ({int(res.attrs.get('conf_level', 0.95) * 100)} % CI)",
@@ -73,14 +74,14 @@ def plot_over_time(result: xr.Dataset, path: str | Path | None = None, top: int 
     res = _first_group(result)
     design = str(res.attrs.get("design", "sobol"))
     index = {"sobol": "ST", "morris": "mu_star", "lhs": "prcc"}.get(design, str(res["index"].values[0]))
-    outcomes = list(res["outcome"].values)
+    outcomes = list(res["metric"].values)
     fig, axes = _figure(len(outcomes))
     hours = res["time"].values
     short = len(hours) and hours[-1] < 48  # short models: hours read better than days
     x, unit = (hours, "h") if short else (hours / 24.0, "days")
     for ax, outcome in zip(axes, outcomes):
-        v = res["value_t"].sel(outcome=outcome, index=index)
-        c = res["conf_t"].sel(outcome=outcome, index=index)
+        v = res["value_t"].sel(metric=outcome, index=index)
+        c = res["conf_t"].sel(metric=outcome, index=index)
         strength = np.nanmax(np.abs(v.values), axis=-1, initial=-1.0)
         for p in np.argsort(-strength)[:top]:
             y, h = v.values[p], c.values[p]

@@ -28,9 +28,9 @@ def _skibidy(*argv: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.cluster
 @pytest.mark.slow
 def test_sobol_indices_of_ishigami_through_the_pipeline(cluster, tmp_path: Path) -> None:
-    """configs/ishigami_sobol.toml -> LocalCluster -> cube -> analyze --sensitivity."""
+    """configs/sensitivity/ishigami_sobol.toml -> LocalCluster -> cube -> analyze --sensitivity."""
     out = tmp_path / "ishigami"
-    swept = _skibidy("sweep", str(ROOT / "configs" / "ishigami_sobol.toml"), "--out", str(out),
+    swept = _skibidy("sweep", str(ROOT / "configs" / "sensitivity" / "ishigami_sobol.toml"), "--out", str(out),
                      "--scheduler", cluster.scheduler_address, "--no-progress", "--no-raw")
     assert swept.returncode == 0, swept.stderr
     analyzed = _skibidy("analyze", str(out), "--sensitivity", "--no-raw")
