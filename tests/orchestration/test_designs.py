@@ -208,3 +208,42 @@ def test_interrupted_sampled_sweeps_resume_to_the_same_cube(cluster, references,
     )
     assert resumed.returncode == 0, resumed.stderr
     assert_cubes_identical(orchestration.open_results(out), orchestration.open_results(ref))
+
+
+DOC_BASE = """[sweep]
+[sweep.design]
+method = "lhs"
+samples = 8
+[[sweep.params]]
+param = "skin.immune.cytokine_rate"
+bounds = [0.001, 0.004]
+"""
+DOC_CASES = {
+    52: DOC_BASE.replace('"lhs"', '"latin"'),
+    53: DOC_BASE.replace('"lhs"\nsamples = 8', '"sobol"\nsamples = 100'),
+    54: DOC_BASE.replace('"lhs"\nsamples = 8', '"morris"\nsamples = 10\nlevels = 5'),
+    55: DOC_BASE.replace("samples = 8\n", ""),
+    56: DOC_BASE.replace("samples = 8", 'samples = 8\nfile = "points.csv"'),
+    57: DOC_BASE.replace('[sweep.design]\nmethod = "lhs"\nsamples = 8\n', ""),
+    58: DOC_BASE.replace("[0.001, 0.004]", "[0.004, 0.001]"),
+    59: DOC_BASE.replace("[0.001, 0.004]", "[-1, 0.004]"),
+    60: DOC_BASE + 'distribution = "lognormal"\n',
+    61: DOC_BASE.replace("[0.001, 0.004]", "[0, 0.004]") + 'distribution = "log-uniform"\n',
+    62: DOC_BASE + "values = [0.001]\n",
+    63: DOC_BASE.replace("skin.immune.cytokine_rate", "skin.duration_days").replace("[0.001, 0.004]", "[1, 2]"),
+    64: DOC_BASE.replace("bounds = [0.001, 0.004]", "values = [0.001]"),
+    65: DOC_BASE.replace("[sweep]\n", '[sweep]\nmodel = "ishigamy"\n'),
+    66: '[sweep]\n[sweep.design]\nmethod = "table"\nfile = "points.csv"\n',
+}
+
+
+@pytest.mark.parametrize("row", sorted(DOC_CASES))
+def test_the_catalogue_quotes_the_design_errors_exactly(row: int, tmp_path: Path, monkeypatch) -> None:
+    """docs/bad-input.md rows 52-66 are the messages, word for word."""
+    monkeypatch.chdir(tmp_path)  # no points.csv here
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "bad-input.md").read_text()
+    line = next(x for x in doc.splitlines() if x.startswith(f"| {row} |"))
+    quoted = line.rsplit("| `error: ", 1)[1].rsplit("` |", 1)[0].replace("\\|", "|")
+    with pytest.raises(SpecError) as err:
+        parse_sweep(DOC_CASES[row], source="cfg.toml")
+    assert str(err.value) == quoted
