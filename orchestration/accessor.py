@@ -756,10 +756,9 @@ class SkibidyDatasetAccessor:
 
     def _metric(self, name: str) -> xr.DataArray:
         if name not in self._obj.data_vars:
-            import difflib
+            from skibidy.suggest import did_you_mean
 
-            near = difflib.get_close_matches(name, [str(v) for v in self._obj.data_vars], n=3)
-            hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
+            hint = did_you_mean(name, [str(v) for v in self._obj.data_vars], cutoff=0.6)
             raise _error(f"no metric {name!r} in this cube{hint}")
         return self._obj[name]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-__all__ = ["close_matches", "did_you_mean"]
+__all__ = ["close_matches", "did_you_mean", "did_you_mean_of"]
 
 
 def close_matches(word: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
@@ -30,7 +30,12 @@ def did_you_mean(
     >>> did_you_mean("zzz", ["grid", "lhs"])
     ''
     """
-    near = close_matches(word, choices, n=n, cutoff=cutoff)
+    return did_you_mean_of(close_matches(word, choices, n=n, cutoff=cutoff), quote=quote, sep=sep)
+
+
+def did_you_mean_of(near: Iterable[str], *, quote: bool = True, sep: str = ", ") -> str:
+    """The hint for candidates already chosen (``""`` if there are none)."""
+    near = list(near)
     if not near:
         return ""
     shown = sep.join(repr(x) if quote else x for x in near)
