@@ -12,6 +12,7 @@ and figures into ``docs/``.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -98,8 +99,9 @@ def _write_doc(result, ds, wall: float, analysis: float) -> None:
         f"log-uniform from half to twice its default; Morris design, 10 trajectories over 4 "
         f"levels = {ds.sizes['point']} points x {ds.sizes['replicate']} replicates = "
         f"{ds.sizes['point'] * ds.sizes['replicate']} runs of {float(ds.time[-1]) / 24:g} days "
-        f"({ok} ok). The sweep took {wall / 60:.1f} min on this 2-core machine "
-        f"(`--workers 2`, shared with other work), the indices {analysis:.0f} s.",
+        f"({ok} ok). The sweep took {wall / 60:.1f} min on this {os.cpu_count()}-core machine "
+        f"(`--workers 2`, load average {os.getloadavg()[0]:.1f} at the end), the indices "
+        f"{analysis:.0f} s.",
         "",
         "Indices are computed on the mean of each point's replicates (see "
         "`orchestration/sensitivity.py`). `mu_star` is the mean absolute elementary effect "
