@@ -250,10 +250,9 @@ class SkibidyDatasetAccessor:
 
     def _metric(self, name: str) -> xr.DataArray:
         if name not in self._obj.data_vars:
-            import difflib
+            from skibidy.suggest import did_you_mean
 
-            near = difflib.get_close_matches(name, [str(v) for v in self._obj.data_vars], n=3)
-            hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
+            hint = did_you_mean(name, [str(v) for v in self._obj.data_vars], cutoff=0.6)
             raise SkibidyError(f"no metric {name!r} in this cube{hint}")
         return self._obj[name]
 
@@ -291,6 +290,13 @@ class SkibidyDatasetAccessor:
     ) -> pd.DataFrame:
         """One row per parameter point, as in summary.csv (see :func:`summary`)."""
         return summary(self._obj, metrics, measure)
+
+    def sensitivity(self, outcomes: Sequence[str] | None = None, measure: str | None = None,
+                    *, over_time: bool = True) -> xr.Dataset:
+        """Sensitivity indices of a sampled design (:func:`orchestration.sensitivity.sensitivity`)."""
+        from orchestration.sensitivity import sensitivity
+
+        return sensitivity(self._obj, outcomes=outcomes, measure=measure, over_time=over_time)
 
     def validate(self, condition: str | None = None) -> pd.DataFrame:
         """Literature figures of each point's mean curve (see :func:`validate`)."""

@@ -360,9 +360,14 @@ def _import_heavy() -> None:
 
 
 def analyze(
-    directory: str | Path, *, raw: bool = True, validate: bool = False
+    directory: str | Path, *, raw: bool = True, validate: bool = False, sensitivity: bool = False
 ) -> tuple[Any, list[Path]]:
     """Write summary.csv, plots, failures.csv (and raw CSVs, consensus files, validation).
+
+    ``sensitivity=True`` adds the indices of a sampled design (``sensitivity.csv``,
+    ``sensitivity_time.csv`` and their figures, see :mod:`orchestration.sensitivity`);
+    a design that supports none raises :class:`~orchestration.sensitivity.NoSensitivity`
+    before anything is written.
 
     Returns
     -------
@@ -372,8 +377,10 @@ def analyze(
 
     d = Path(directory)
     _refuse_damaged(d, scan(d, read=False))
+    if sensitivity:
+        _check_sensitivity(stored_spec(d))
     try:
-        return _analyze(d, raw=raw, validate=validate)
+        return _analyze(d, raw=raw, validate=validate, sensitivity=sensitivity)
     except DamagedStore:
         raise
     except Exception:
@@ -392,7 +399,18 @@ def _refuse_damaged(d: Path, damage: list[Any]) -> None:
         )
 
 
-def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
+def _check_sensitivity(spec: SweepSpec) -> None:
+    from orchestration.sensitivity import INDICES, NoSensitivity
+
+    if spec.design.method not in INDICES:
+        raise NoSensitivity(
+            f"--sensitivity needs a sampled design, but this cube is a "
+            f"{spec.design.method if spec.params else 'batch'}; sample the parameters with "
+            "[sweep.design] method = \"sobol\", \"morris\" or \"lhs\""
+        )
+
+
+def _analyze(d: Path, *, raw: bool, validate: bool, sensitivity: bool = False) -> tuple[Any, list[Path]]:
     from orchestration import plots, products
     from orchestration.outcomes import outcome_stats
 
@@ -416,8 +434,12 @@ def _analyze(d: Path, *, raw: bool, validate: bool) -> tuple[Any, list[Path]]:
                 files.append(plots.plot_consensus(ds, spec.outcomes.metrics, d / "consensus.png"))
         else:
             files += plots.plot_all(stats, d)
-        if validate:
+        if validate and spec.model == "skibidy":
             files += validate_results(d, ds, spec)
+        if sensitivity:
+            from orchestration.sensitivity import write_sensitivity
+
+            files += write_sensitivity(d)
     return summary, files
 
 
@@ -446,7 +468,7 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
     from orchestration.store import STATUS_OK
 
     made: list[Path] = []
-    if not spec.axes:
+    if not spec.params:
         mean = mean_curve(ds)
         cond = _condition(spec, {})
         rep = skibidy.validate(mean, condition=cond)
@@ -454,16 +476,22 @@ def validate_results(directory: Path, ds: xr.Dataset, spec: SweepSpec) -> list[P
         out.write_text(json.dumps({"condition": cond, **_plain(rep.to_dict())}, indent=2, default=str))
         plot_dashboard(mean, cond, directory / "validation.png")
         return [out, directory / "validation.png"]
+    from orchestration.design import Design
+
     vdir = directory / "validation"
     vdir.mkdir(exist_ok=True)
     reports = []
     dims = [a.name for a in spec.axes]
-    for flat, idx in enumerate(np.ndindex(*(len(a) for a in spec.axes))):
-        sub = ds.isel({d: i for d, i in zip(dims, idx)})
+    design = Design(spec)
+    for flat, point in design.iter_points():
+        if spec.is_grid:
+            idx = np.unravel_index(flat, design.grid_shape)
+            sub = ds.isel({d: int(i) for d, i in zip(dims, idx)})
+        else:
+            sub = ds.isel(point=flat)
         mean = mean_curve(sub)
         if not len(mean):
             continue
-        point = {a.param: a.values[i] for a, i in zip(spec.axes, idx)}
         cond = _condition(spec, point)
         rep = skibidy.validate(mean, condition=cond)
         reports.append({"point": point, "condition": cond, **_plain(rep.to_dict())})

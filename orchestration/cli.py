@@ -144,6 +144,11 @@ def register_analyze(sub: Any) -> None:
     p.add_argument("dir", metavar="DIR", help="a results directory")
     p.add_argument("--validate", action="store_true", help="compare with literature curves")
     p.add_argument("--no-raw", action="store_true", help="do not (re)write raw/ CSV files")
+    p.add_argument(
+        "--sensitivity", action="store_true",
+        help="sensitivity indices of a sampled design (sobol, morris, lhs): sensitivity.csv, "
+        "sensitivity_time.csv and figures",
+    )
     p.set_defaults(func=cmd_analyze)
 
 
@@ -253,7 +258,7 @@ def _run(args: argparse.Namespace, spec: Any, command: str, *, analyze: bool, va
     def announce() -> None:
         print(
             f"{command} {spec.name}: {spec.n_runs} runs "
-            f"({' x '.join(str(len(a)) for a in spec.axes) + ' points x ' if spec.axes else ''}"
+            f"({_points_text(spec)}"
             f"{spec.runs_per_value} replicates), spec {spec.hash[:12]}"
             + (f", resuming {directory}" if resuming else "")
             + f"; {cost.describe()}",
@@ -333,6 +338,13 @@ def _refresh_complete(
     return _finish(directory, summary, analyze=analyze, validate=validate)
 
 
+def _points_text(spec: Any) -> str:
+    """``"5 x 3 points x "`` (a grid), ``"84 points (morris) x "`` (another design), or ``""``."""
+    if not spec.is_grid:
+        return f"{spec.n_points} points ({spec.design.method}) x "
+    return " x ".join(str(len(a)) for a in spec.axes) + " points x " if spec.axes else ""
+
+
 def _stopped(command: str, directory: Path, why: str, code: int) -> int:
     """Report a sweep that ended early: why (stderr), the resume command and the folder."""
     resume = f"skibidy {command} --resume {shlex.quote(str(directory))}"
@@ -346,8 +358,11 @@ def _print_summary(table: Any) -> None:
     import pandas as pd
 
     cols = [c for c in table.columns if not c.endswith(("_ci95", "_n"))]
+    shown = table if len(table) <= 60 else table.head(40)  # a sampled design has many points
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.precision", 4):
-        print(table[cols].to_string(index=False), flush=True)
+        print(shown[cols].to_string(index=False), flush=True)
+    if len(shown) < len(table):
+        print(f"... and {len(table) - len(shown)} more points (summary.csv has them all)", flush=True)
 
 
 _VALIDATION_COLUMNS = (
@@ -415,7 +430,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     with exclusive(d, "skibidy analyze"):
         try:
-            summary, files = analyze(d, raw=not args.no_raw, validate=args.validate)
+            summary, files = analyze(
+                d, raw=not args.no_raw, validate=args.validate,
+                sensitivity=getattr(args, "sensitivity", False),
+            )
         except OSError as exc:
             failure = storage_failure(exc, d)
             if failure is None:

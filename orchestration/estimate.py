@@ -92,7 +92,7 @@ def estimate(spec: object, *, raw: bool = True) -> Estimate:
     runs = grid.size
     times = grid.time_h
     max_days = float(times[-1]) / 24.0 if len(times) else 0.0
-    n_times, n_vars = len(times), len(metric_variables())
+    n_times, n_vars = len(times), len(metric_variables(getattr(spec, "model", "skibidy")))
     cube = runs * (n_times * n_vars * 8 + 9)
     csv = runs * n_times * (n_vars + 2) * CSV_BYTES_PER_VALUE if raw else 0
     return Estimate(

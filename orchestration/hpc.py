@@ -28,7 +28,6 @@ SLURM cluster is started.
 
 from __future__ import annotations
 
-import difflib
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from skibidy.errors import ConfigError, SkibidyError
+from skibidy.suggest import did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     from dask_jobqueue import SLURMCluster
@@ -161,14 +161,13 @@ def parse_cluster_table(
     allowed = _KEYS[kind]
     for key in table:
         if key not in allowed:
-            near = difflib.get_close_matches(key, sorted(allowed), n=3, cutoff=0.6)
             other = [k for k, keys in _KEYS.items() if key in keys and k != kind]
             if key == "workers" and kind == "slurm":
                 hint = "; a SLURM cluster has jobs x processes workers: set jobs"
             elif other:
                 hint = f"; it belongs to kind = \"{other[0]}\""
             else:
-                hint = f"; did you mean {', '.join(near)}?" if near else ""
+                hint = did_you_mean(key, sorted(allowed), cutoff=0.6, quote=False)
             raise ConfigError(
                 f"[cluster] {key!r} is not a setting of kind = \"{kind}\" "
                 f"(valid: {', '.join(sorted(allowed - {'kind'}))}){hint}"

@@ -396,7 +396,9 @@ def _nearest(word: str, choices: Sequence[str]) -> str:
     return f"did you mean {', '.join(repr(x) for x in near)}? " if near else ""
 
 
-def parse_outcomes(table: Any, where: str, metrics: Sequence[str]) -> Outcomes:
+def parse_outcomes(
+    table: Any, where: str, metrics: Sequence[str], default_primary: str = "wound_closure_pct"
+) -> Outcomes:
     """Check a config's ``[outcomes]`` table and return its :class:`Outcomes`.
 
     Parameters
@@ -408,6 +410,8 @@ def parse_outcomes(table: Any, where: str, metrics: Sequence[str]) -> Outcomes:
         The config's name, for messages.
     metrics : sequence of str
         The metric columns an outcome may name.
+    default_primary : str
+        The primary metric when the table names none (the model's main metric).
 
     Raises
     ------
@@ -422,7 +426,7 @@ def parse_outcomes(table: Any, where: str, metrics: Sequence[str]) -> Outcomes:
                 f"unknown key {key!r} in {where} [outcomes]; {_nearest(str(key), OUTCOME_KEYS)}"
                 f"valid keys: {', '.join(OUTCOME_KEYS)}"
             )
-    primary = table.get("primary", "wound_closure_pct")
+    primary = table.get("primary", default_primary)
     secondary = table.get("secondary", [])
     if isinstance(secondary, str):
         secondary = [secondary]

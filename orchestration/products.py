@@ -31,14 +31,22 @@ __all__ = [
 
 
 def axis_dims(ds: xr.Dataset) -> list[str]:
-    """The swept-parameter dimensions of a cube, in order."""
+    """The swept-parameter dimensions of a cube, in order (``["point"]`` for a non-grid)."""
     return [d for d in ds.dims if d not in ("replicate", "time")]
+
+
+def point_params(ds: xr.Dataset) -> list[str]:
+    """The parameter coordinates along ``point`` (each with ``attrs["param"]``), in order."""
+    return [str(c) for c in ds.coords if ds[c].dims == ("point",) and "param" in ds[c].attrs]
 
 
 def summary_table(
     ds: xr.Dataset, spec: SweepSpec, stats: dict[str, xr.Dataset] | None = None
 ) -> pd.DataFrame:
     """One row per parameter point: parameter values, ``n_runs``, outcome statistics.
+
+    A grid's rows run over the product of its axes (C order), any other design's over
+    its points in order; both are the cube's ``point`` order.
 
     Columns: one per swept parameter (headed by its dotted path), ``n_runs`` (good runs),
     then for each outcome ``<metric>_<measure>`` (mean), ``..._std``, ``..._ci95`` and
@@ -52,7 +60,10 @@ def summary_table(
     n_runs = ok.sum("replicate")
     if stats is None:
         stats = outcome_stats(ds, spec.outcomes)
-    if dims:
+    if dims == ["point"]:
+        along = {ds[c].attrs["param"]: ds[c].values for c in point_params(ds)}
+        frame = pd.DataFrame({p: along[p] for p in spec.params if p in along})
+    elif dims:
         index = pd.MultiIndex.from_product(
             [ds[d].values.tolist() for d in dims], names=[ds[d].attrs.get("param", d) for d in dims]
         )
@@ -108,8 +119,10 @@ def _fmt_value(v: Any) -> str:
 
 def raw_name(spec: SweepSpec, point_index: int, values: tuple[Any, ...], replicate: int) -> str:
     """Seed naming: ``ptNNN_val<v1>[_<v2>...]_runNNN.csv`` (sweep) or ``run_NNN.csv`` (batch)."""
-    if not spec.axes:
+    if not spec.params:
         return f"run_{replicate:03d}.csv"
+    if not spec.is_grid:  # sampled values make unreadable names: the point number says it
+        return f"pt{point_index:05d}_run{replicate:03d}.csv"
     vals = "_".join(_fmt_value(v) for v in values)
     return f"pt{point_index:03d}_val{vals}_run{replicate:03d}.csv"
 
@@ -141,8 +154,8 @@ def write_raw(directory: Path) -> int:
     import skibidy
 
     store = ResultStore(directory)
-    spec, grid = store.spec, store.grid
-    columns = list(skibidy.METRIC_COLUMNS)
+    spec, design = store.spec, store.design
+    columns = ["time_h", *store.variables] if spec.model != "skibidy" else list(skibidy.METRIC_COLUMNS)
     raw = directory / "raw"
     raw.mkdir(exist_ok=True)
     count = 0
@@ -152,12 +165,11 @@ def write_raw(directory: Path) -> int:
         for local in np.ndindex(status.shape):
             if status[local] != STATUS_OK:
                 continue
-            idx = tuple(s.start + i for s, i in zip(region, local))
+            point_index, rep = (s.start + i for s, i in zip(region, local))
             block = {v: arrays[v][local] for v in store.variables}
             table = _table_from_block(block, store.time_h, store.variables, columns)
-            point_index = int(np.ravel_multi_index(idx[:-1], grid.shape[:-1])) if spec.axes else 0
-            values = tuple(a.values[i] for a, i in zip(spec.axes, idx[:-1]))
-            table.to_csv(raw / raw_name(spec, point_index, values, idx[-1]), index=False)
+            values = tuple(design.points[point_index].values())
+            table.to_csv(raw / raw_name(spec, point_index, values, rep), index=False)
             count += 1
     return count
 

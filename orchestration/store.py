@@ -1,14 +1,17 @@
 """The result cube on disk: a Zarr store written by the client, read lazily with xarray.
 
-Layout of ``DIR/results.zarr`` (Zarr format 3, no consolidated metadata):
+Layout of ``DIR/results.zarr`` (Zarr format 3, no consolidated metadata), the same for
+every design (:mod:`orchestration.design`):
 
-* one float64 data variable per metric column (``step`` included), dims
-  ``(axis_1, ..., axis_k, replicate, time)``, NaN where nothing was written;
-* ``status`` (uint8, run dims): 0 pending, 1 ok, 2 error (the run raised), 3 lost
-  (its worker died too often or the task was cancelled), 4 timeout (the run passed its
-  time limit, see :mod:`orchestration.timeouts`);
-* coordinates: one per axis (``attrs["param"]`` = dotted path), ``replicate``, ``time``
-  (hours) with ``time_days``, and ``seed`` (uint64, run dims);
+* one float64 data variable per metric column of the model (``step`` included for
+  skibidy), dims ``(point, replicate, time)``, NaN where nothing was written;
+* ``status`` (uint8, run dims ``(point, replicate)``): 0 pending, 1 ok, 2 error (the run
+  raised), 3 lost (its worker died too often or the task was cancelled), 4 timeout (the
+  run passed its time limit, see :mod:`orchestration.timeouts`);
+* coordinates: one per parameter along ``point`` (named like a grid's dimensions,
+  ``attrs["param"]`` = dotted path), ``sample`` (the design row of each point, for
+  sampled designs), ``replicate``, ``time`` (hours) with ``time_days``, and ``seed``
+  (uint64, run dims);
 * provenance in the root attributes (:mod:`orchestration.provenance`): written at
   creation; ``sessions`` gains one entry for every session that writes to the cube.
 
@@ -17,6 +20,9 @@ only chunk files change. :class:`Writer` buffers results per chunk and writes th
 of a chunk *before* its status, so a run marked ok is always on disk. Zarr's local store
 replaces chunk files atomically, so an interrupted or killed client leaves a consistent
 store; resume reruns whatever is not marked done.
+
+:func:`open_results` shows a grid with one dimension per axis (its points reshaped, read
+lazily) and a consensus batch as ``(replicate, time)``; other designs keep ``point``.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import xarray as xr
 
-from orchestration.grid import Grid
+from orchestration.design import Design
 from orchestration.provenance import provenance
 from orchestration.spec import SweepSpec
 
@@ -66,11 +72,11 @@ def checksummed() -> list[Any]:
     return [ZstdCodec(level=0), Crc32cCodec()]
 
 
-def metric_variables() -> tuple[str, ...]:
+def metric_variables(model: str = "skibidy") -> tuple[str, ...]:
     """Metric columns stored as data variables (``time_h``/``time_days`` become coordinates)."""
-    import skibidy
+    from orchestration.models import resolve_model
 
-    return tuple(c for c in skibidy.METRIC_COLUMNS if c not in ("time_h", "time_days"))
+    return resolve_model(model).metrics
 
 
 def auto_runs_per_chunk(n_times: int) -> int:
@@ -123,7 +129,7 @@ class ResultStore:
         self.group = zarr.open_group(str(self.path), mode="r+")
         attrs = dict(self.group.attrs)
         self.spec = SweepSpec.from_dict(json.loads(attrs["spec"]))
-        self.grid = Grid(self.spec)
+        self.grid = self.design = Design(self.spec)
         self.variables = tuple(json.loads(attrs["metric_variables"]))
         self.time_h = np.asarray(self.group["time"][:], dtype=np.float64)
         self.chunks = tuple(self.group["status"].chunks)
@@ -158,8 +164,8 @@ class ResultStore:
         """
         import dask.array as da
 
-        grid = Grid(spec)
-        variables = metric_variables()
+        grid = Design(spec)
+        variables = metric_variables(spec.model)
         time_h = grid.time_h
         shape = grid.shape
         chunks = tuple(run_chunks_shape) if run_chunks_shape else run_chunks(
@@ -167,12 +173,19 @@ class ResultStore:
         )
         dims = grid.dims
         coords: dict[str, Any] = {}
-        for a in spec.axes:
-            values = np.array(a.values)
+        for c in grid.columns:
+            # along point: a grid's axis values repeat as the product; others hold each point's
+            values = np.array([pt[c.param] for pt in grid.points])
             if values.dtype.kind == "U":
                 values = values.astype(object)
-            coords[a.name] = xr.Variable(
-                (a.name,), values, attrs={"param": a.param, "long_name": a.param}
+            coords[c.name] = xr.Variable(
+                ("point",), values, attrs={"param": c.param, "long_name": c.param}
+            )
+        coords["point"] = xr.Variable(("point",), np.arange(shape[0], dtype=np.int64))
+        if spec.sampled or spec.design.rows:
+            coords["sample"] = xr.Variable(
+                ("point",), np.arange(shape[0], dtype=np.int64) % grid.n_rows,
+                attrs={"long_name": "design row"},
             )
         coords["replicate"] = xr.Variable(("replicate",), np.arange(shape[-1], dtype=np.int64))
         coords["time"] = xr.Variable(
@@ -197,6 +210,8 @@ class ResultStore:
         attrs = {
             "title": f"skibidy {spec.kind}: {spec.name}",
             "kind": spec.kind,
+            "design": spec.design.method,
+            "model": spec.model,
             "name": spec.name,
             "spec": json.dumps(spec.to_dict(), sort_keys=True),
             "spec_hash": spec.hash,
@@ -477,9 +492,11 @@ def open_results(directory: str | Path, *, chunks: Any = None) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        Dims: one per swept parameter (coordinate ``attrs["param"]`` is the dotted path),
-        ``replicate`` and ``time`` (hours, with ``time_days``). One data variable per
-        metric; ``status`` and ``seed`` are coordinates over the run dims.
+        A grid: one dim per swept parameter (coordinate ``attrs["param"]`` is the dotted
+        path), ``replicate`` and ``time`` (hours, with ``time_days``); a batch:
+        ``replicate`` and ``time``; any other design: ``point``, ``replicate`` and
+        ``time``, with one coordinate per parameter along ``point``. One data variable
+        per metric; ``status`` and ``seed`` are coordinates over the run dims.
 
     Examples
     --------
@@ -500,7 +517,85 @@ def open_results(directory: str | Path, *, chunks: Any = None) -> xr.Dataset:
     ds = xr.open_zarr(str(path), consolidated=False, zarr_format=3, chunks=chunks)
     order = json.loads(ds.attrs.get("metric_variables", "[]"))
     ds = ds[[v for v in order if v in ds.data_vars] + [v for v in ds.data_vars if v not in order]]
-    return ds.set_coords("status")
+    ds = ds.set_coords("status")
+    spec = SweepSpec.from_dict(json.loads(ds.attrs["spec"]))
+    if spec.is_grid:
+        return grid_view(ds, spec, path, lazy=chunks is None)
+    return ds
+
+
+class _GridArray(xr.backends.BackendArray):
+    """A ``(point, ...)`` Zarr array seen as ``(axis_1, ..., axis_k, ...)``, read lazily.
+
+    Implements xarray's backend-array protocol with outer indexing: a selection over the
+    axes becomes the matching set of points, read in one orthogonal selection.
+    """
+
+    def __init__(self, array: Any, grid_shape: tuple[int, ...]) -> None:
+        self.array = array
+        self.grid_shape = grid_shape
+        self.shape = (*grid_shape, *array.shape[1:])
+        self.dtype = np.dtype(array.dtype.to_native_dtype() if hasattr(array.dtype, "to_native_dtype") else array.dtype)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        from xarray.core import indexing
+
+        return indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.OUTER, self._read
+        )
+
+    def _read(self, key: tuple[Any, ...]) -> np.ndarray:
+        k = len(self.grid_shape)
+        picks, scalar = [], []
+        for n, sel in zip(self.grid_shape, key[:k]):
+            idx = np.arange(n)[sel]
+            scalar.append(np.ndim(idx) == 0)
+            picks.append(np.atleast_1d(idx))
+        flat = np.ravel_multi_index(np.ix_(*picks), self.grid_shape) if k else np.zeros((), np.int64)
+        wanted, where = np.unique(flat.reshape(-1), return_inverse=True)
+        rest = tuple(key[k:])
+        block = np.asarray(self.array.oindex[(wanted, *rest)])
+        out = block[where].reshape((*flat.shape, *block.shape[1:]))
+        drop = tuple(i for i, s in enumerate(scalar) if s)
+        return out.squeeze(axis=drop) if drop else out
+
+
+def grid_view(ds: xr.Dataset, spec: SweepSpec, path: Path, *, lazy: bool = True) -> xr.Dataset:
+    """A grid cube with one dimension per axis (a batch: ``replicate x time``).
+
+    The points of a grid are the C-order product of its axes, so the view is a reshape
+    of ``point``: lazy (an outer-indexing backend array over the Zarr arrays) when the
+    cube was opened without Dask, else a Dask reshape.
+    """
+    import zarr
+    from xarray.core import indexing
+
+    axes = spec.axes
+    names = [a.name for a in axes]
+    shape = tuple(len(a) for a in axes)
+    group = zarr.open_group(str(path), mode="r") if lazy else None
+    variables: dict[str, xr.Variable] = {}
+    for name, var in ds.variables.items():
+        if "point" not in var.dims or name in names or name in ("point", "sample"):
+            continue
+        dims = (*names, *var.dims[1:])
+        if name in ("status", "seed"):  # small: read now
+            data: Any = np.asarray(var.values).reshape((*shape, *var.shape[1:]))
+        elif lazy:
+            data = indexing.LazilyIndexedArray(_GridArray(group[name], shape))  # type: ignore[index]
+        else:
+            data = var.data.reshape((*shape, *var.shape[1:]))
+        variables[name] = xr.Variable(dims, data, attrs=var.attrs, encoding=var.encoding)
+    coords = {}
+    for j, a in enumerate(axes):  # each axis' levels, as the point coordinate decodes them
+        along = np.asarray(ds[a.name].values).reshape(shape)
+        levels = along[tuple(slice(None) if i == j else 0 for i in range(len(axes)))]
+        coords[a.name] = xr.Variable((a.name,), levels, attrs=ds[a.name].attrs)
+    for name in ("replicate", "time", "time_days"):
+        coords[name] = ds[name].variable
+    coords["status"] = variables.pop("status")
+    coords["seed"] = variables.pop("seed")
+    return xr.Dataset(variables, coords=coords, attrs=ds.attrs)
 
 
 def _store_token(path: str) -> str:

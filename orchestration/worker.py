@@ -88,7 +88,7 @@ def align_to_time_axis(df: Any, time_axis: np.ndarray, variables: Sequence[str])
     """
     missing = [v for v in ("time_h", *variables) if v not in df.columns]
     if missing:
-        raise ValueError(f"simulate() returned no column(s) {missing}")
+        raise ValueError(f"the model returned no column(s) {missing}")
     t = df["time_h"].to_numpy(dtype=np.float64)
     pos = np.searchsorted(time_axis, t - 1e-6)
     bad = (pos >= len(time_axis)) | (np.abs(time_axis[np.minimum(pos, len(time_axis) - 1)] - t) > 1e-6)
@@ -103,11 +103,10 @@ def align_to_time_axis(df: Any, time_axis: np.ndarray, variables: Sequence[str])
 
 
 def _simulate_point(request: RunRequest) -> Any:
-    """The simulator's metrics table (``time_h`` + one column per metric) of one run."""
-    from skibidy import load_config, simulate
+    """The model's metrics table (``time_h`` + one column per metric) of one run."""
+    from orchestration.models import simulate_point
 
-    config = load_config(skin=request.skin, preset=request.preset, overrides=request.overrides)
-    return simulate(config, seed=request.seed)
+    return simulate_point(request.skin, request.preset, request.overrides, request.seed)
 
 
 def _task_context() -> tuple[Any, str]:

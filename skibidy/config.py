@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 from functools import lru_cache
@@ -27,6 +26,7 @@ from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 from skibidy.errors import ConfigError
+from skibidy.suggest import close_matches, did_you_mean, did_you_mean_of
 from skibidy.parameter import Parameter
 
 if sys.version_info >= (3, 11):
@@ -147,12 +147,12 @@ def _coerce(p: Parameter, value: Any) -> Any:
 
 def _unknown(path: str) -> ConfigError:
     names = list(PARAMETERS)
-    near = difflib.get_close_matches(path, names, n=3, cutoff=0.6)
+    near = close_matches(path, names, n=3, cutoff=0.6)
     if not near:  # try the last component only: "skin.immune.cytokin_rate" style typos
         last = path.rsplit(".", 1)[-1]
         tails = {n.rsplit(".", 1)[-1]: n for n in names}
-        near = [tails[t] for t in difflib.get_close_matches(last, list(tails), n=3, cutoff=0.6)]
-    hint = f"; did you mean {', '.join(near)}?" if near else "; run 'skibidy params' to list valid names"
+        near = [tails[t] for t in close_matches(last, tails, n=3, cutoff=0.6)]
+    hint = did_you_mean_of(near, quote=False) or "; run 'skibidy params' to list valid names"
     return ConfigError(f"unknown parameter {path!r}{hint}")
 
 
@@ -290,8 +290,7 @@ def _toml_literal(value: Any) -> str:
 
 def _check_name(kind: str, name: str, choices: tuple[str, ...]) -> None:
     if name not in choices:
-        near = difflib.get_close_matches(name, choices, n=2, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        hint = did_you_mean(name, choices, n=2, quote=False, sep=" or ")
         raise ConfigError(f"unknown {kind} {name!r}: choose one of {', '.join(choices)}{hint}")
 
 

@@ -45,14 +45,14 @@ def complete(cluster, tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = _skibidy("sweep", "--resume", str(out), "--scheduler", cluster.scheduler_address,
                     "--no-progress", "--no-raw")
     assert done.returncode == 0, done.stderr
-    assert ResultStore(out).chunks == (1, 1, 2)
+    assert ResultStore(out).chunks == (1, 2)  # (point, replicate) on disk
     return out
 
 
 def _chunk(d: Path, name: str) -> Path:
-    """The chunk file of runs 2 and 3 (chunk 0,1,0 over the run dims)."""
+    """The chunk file of runs 2 and 3 (point 1: chunk 1,0 over the run dims)."""
     suffix = "" if name == "status" else "/0"
-    return d / "results.zarr" / name / f"c/0/1/0{suffix}"
+    return d / "results.zarr" / name / f"c/1/0{suffix}"
 
 
 def _delete(d: Path) -> None:
@@ -77,9 +77,9 @@ def _no_metadata(d: Path) -> None:
 
 @pytest.mark.parametrize(
     ("damage", "problem", "runs"),
-    [(_delete, "wound_closure_pct chunk 0,1,0,0: missing", "2-3"),
-     (_flip, "mean_infl_wound chunk 0,1,0,0: corrupt", "2-3"),
-     (_truncate, "status chunk 0,1,0: corrupt", "2-3"),
+    [(_delete, "wound_closure_pct chunk 1,0,0: missing", "2-3"),
+     (_flip, "mean_infl_wound chunk 1,0,0: corrupt", "2-3"),
+     (_truncate, "status chunk 1,0: corrupt", "2-3"),
      (_no_metadata, "n_macrophages: metadata missing", "")],
     ids=["deleted-chunk", "flipped-byte", "truncated-chunk", "missing-zarr.json"],
 )

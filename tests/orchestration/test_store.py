@@ -45,7 +45,7 @@ def test_template_is_all_pending_and_nan(store: ResultStore) -> None:
     assert (ds.status.values == 0).all()
     assert np.isnan(ds.wound_closure_pct.values).all()
     assert ds.wound_closure_pct.dims == ("cytokine_rate", "skin", "replicate", "time")
-    assert store.chunks == (1, 2, 3)
+    assert store.chunks == (2, 3)  # on disk (point, replicate): one cytokine value, 2 skins x 3
     assert list(store.pending()) == list(range(24))
 
 
