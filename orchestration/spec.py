@@ -208,6 +208,7 @@ class DesignSpec:
         )
 
 
+@dataclass(frozen=True)
 class SweepSpec:
     """A validated, immutable sweep (or consensus batch, a sweep with no axes).
 
