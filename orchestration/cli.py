@@ -321,19 +321,33 @@ def _complete(directory: Path, *, retry_failed: bool) -> bool:
     from orchestration.integrity import scan
     from orchestration.store import ResultStore
 
-    return not len(ResultStore(directory).pending(retry_failed=retry_failed)) and not scan(directory)
+    try:
+        if scan(directory):
+            return False  # the ordinary resume repairs it and recomputes the damaged runs
+        return not len(ResultStore(directory).pending(retry_failed=retry_failed))
+    except Exception:  # unreadable: the ordinary resume reports it
+        return False
 
 
 def _refresh_complete(
     command: str, spec: Any, directory: Path, *, raw: bool, analyze: bool, validate: bool
 ) -> int:
-    """``--resume`` of a finished folder: no cluster; rewrite the products from the cube."""
+    """``--resume`` of a finished folder: no cluster; rewrite the products from the cube.
+
+    As any resume, it refuses a cube of another simulator version, warns about other
+    library versions and records the session (with no run to do).
+    """
+    from orchestration.api import _check_software
     from orchestration.api import analyze as write_products
     from orchestration.lock import exclusive
+    from orchestration.provenance import session
+    from orchestration.store import ResultStore
 
-    print(f"{command} {spec.name}: all {spec.n_runs} runs in {directory} are done; nothing to "
-          "compute (no cluster started). Summary and plots rewritten from the cube.", flush=True)
     with exclusive(directory, f"skibidy {command} --resume"):
+        _check_software(directory, quiet=False)
+        print(f"{command} {spec.name}: all {spec.n_runs} runs in {directory} are done; nothing to "
+              "compute (no cluster started). Summary and plots rewritten from the cube.", flush=True)
+        ResultStore(directory).record_session(session(resumed=True, scheduler="", runs_todo=0))
         summary, _ = write_products(directory, raw=raw, validate=validate)
     return _finish(directory, summary, analyze=analyze, validate=validate)
 
