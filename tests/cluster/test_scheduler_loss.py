@@ -12,12 +12,11 @@ import re
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from ..followed import FollowedProcess
 from .cluster_processes import Processes, start_dask_cluster
 from .sweeps import assert_same_cube
 
@@ -38,28 +37,18 @@ def test_killing_the_scheduler_keeps_what_arrived(tiny_config: Path, tmp_path: P
     try:
         address = start_dask_cluster(processes, 2)
         out = tmp_path / "out"
-        proc = subprocess.Popen(
+        sweep = FollowedProcess(
             [sys.executable, "-m", "skibidy", "sweep", str(tiny_config), "-n", "6", "--out", str(out),
              "--scheduler", address, "--no-raw", "--timeout", "5"],
-            env={**os.environ, "SKIBIDY_FAULT_DELAY": "1.0"}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "SKIBIDY_FAULT_DELAY": "1.0"},
         )
-        progress: list[str] = []
-        reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
-        reader.start()
-        deadline = time.monotonic() + 90
-        while not re.search(r"ok=[2-6]\b", "".join(progress)):  # some arrived, more to come
-            assert proc.poll() is None and time.monotonic() < deadline, "".join(progress)
-            time.sleep(0.02)
-        received = max(int(n) for n in re.findall(r"ok=(\d+)", "".join(progress)))
+        progress = sweep.wait_for(r"ok=[2-6]\b", timeout=90)  # some arrived, more to come
+        received = max(int(n) for n in re.findall(r"ok=(\d+)", progress))
         os.killpg(processes.procs[0].pid, signal.SIGKILL)  # the scheduler, abruptly
-        stdout = proc.stdout.read()
-        proc.wait(timeout=120)
-        reader.join()
+        returncode, stdout, stderr = sweep.finish(timeout=120)
     finally:
         processes.stop()
-    stderr = "".join(progress)
-    assert proc.returncode == 3, stdout + stderr
+    assert returncode == 3, stdout + stderr
     assert "The Dask cluster was lost" in stderr and "Traceback" not in stderr
     assert f"Resume with: skibidy sweep --resume {out}" in stdout
     assert stdout.strip().splitlines()[-1] == f"Results: {out}"

@@ -10,6 +10,7 @@ import pytest
 
 from skibidy.cli import main
 
+from ..followed import FollowedProcess
 from .conftest import SMALL_SWEEP
 
 GOOD = '[sweep]\nparam = "skin.immune.cytokine_rate"\nvalues = [0.001]\n'
@@ -236,36 +237,24 @@ def test_resume_of_a_finished_sweep_starts_no_cluster(cluster, capsys, tmp_path:
 def test_ctrl_c_to_the_whole_process_group_prints_no_worker_traceback(write_config, tmp_path: Path) -> None:
     """A terminal's Ctrl-C reaches every process of its foreground group: the sweep and the
     worker processes of its LocalCluster. Only the sweep's own message may appear."""
-    import re
     import signal
     import subprocess
     import sys
-    import threading
-    import time
 
     cfg = write_config(SMALL_SWEEP)
     out = tmp_path / "o"
-    proc = subprocess.Popen(
+    sweep = FollowedProcess(
         [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(out), "--workers", "2"],
-        env={**os.environ, "SKIBIDY_FAULT_DELAY": "0.5"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL, text=True, start_new_session=True,  # its own group, as in a terminal
+        env={**os.environ, "SKIBIDY_FAULT_DELAY": "0.5"},
+        stdin=subprocess.DEVNULL, start_new_session=True,  # its own group, as in a terminal
     )
-    progress: list[str] = []
-    reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
-    reader.start()
     try:
-        deadline = time.monotonic() + 120
-        while not re.search(r"ok=[1-6]\b", "".join(progress)):  # runs received, more in flight
-            assert proc.poll() is None and time.monotonic() < deadline, "".join(progress)
-            time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGINT)
-        stdout = proc.stdout.read()
-        proc.wait(timeout=60)
+        sweep.wait_for(r"ok=[1-6]\b", timeout=120)  # runs received, more in flight
+        os.killpg(sweep.proc.pid, signal.SIGINT)
+        returncode, stdout, stderr = sweep.finish(timeout=60)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    reader.join()
-    stderr = "".join(progress)
-    assert proc.returncode == 130, stderr
+        if sweep.proc.poll() is None:
+            os.killpg(sweep.proc.pid, signal.SIGKILL)
+    assert returncode == 130, stderr
     assert "Interrupted by SIGINT" in stderr and f"Resume with: skibidy sweep --resume {out}" in stdout
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr

@@ -9,8 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ from orchestration.design import Design
 from orchestration.spec import SpecError, parse_sweep
 from orchestration.store import STATUS_OK, ResultStore
 
+from ..followed import FollowedProcess
 from .conftest import SHORT, assert_cubes_identical
 
 LHS = f"""
@@ -185,23 +184,15 @@ def test_interrupted_sampled_sweeps_resume_to_the_same_cube(cluster, references,
     env = {**os.environ, "SKIBIDY_FAULT_DELAY": "0.5"}
     argv = [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(out),
             "--scheduler", cluster.scheduler_address, "--runs-per-task", "1"]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    progress: list[str] = []
-    reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
-    reader.start()
-    deadline = time.monotonic() + 120
-    while not re.search(r"ok=[2-5]\b", "".join(progress)):  # some runs in, more in flight
-        assert proc.poll() is None and time.monotonic() < deadline, "".join(progress)
-        time.sleep(0.02)
-    proc.send_signal(sig)
-    stdout = proc.stdout.read()
-    proc.wait(timeout=60)
-    reader.join()
+    sweep = FollowedProcess(argv, env=env)
+    sweep.wait_for(r"ok=[2-5]\b", timeout=120)  # some runs in, more in flight
+    sweep.proc.send_signal(sig)
+    returncode, stdout, _ = sweep.finish(timeout=60)
     status = ResultStore(out).status()
     assert 0 < (status == STATUS_OK).sum() < status.size or sig == signal.SIGKILL
     assert (status == STATUS_OK).sum() < status.size
     if sig == signal.SIGINT:
-        assert proc.returncode == 130 and f"Resume with: skibidy sweep --resume {out}" in stdout
+        assert returncode == 130 and f"Resume with: skibidy sweep --resume {out}" in stdout
     resumed = subprocess.run(
         [sys.executable, "-m", "skibidy", "sweep", "--resume", str(out), "--no-progress",
          "--scheduler", cluster.scheduler_address], capture_output=True, text=True, timeout=300,

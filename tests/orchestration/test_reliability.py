@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import orchestration
 from orchestration.store import STATUS_ERROR, STATUS_OK, ResultStore
 from skibidy.cli import main
 
+from ..followed import FollowedProcess
 from .conftest import SMALL_SWEEP, assert_cubes_identical
 
 pytestmark = pytest.mark.cluster
@@ -125,24 +125,15 @@ def test_interrupt_and_resume_gives_the_same_cube(cluster, reference, tmp_path: 
     env = {**os.environ, "SKIBIDY_FAULT_DELAY": "0.5"}
     argv = [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(out),
             "--scheduler", cluster.scheduler_address]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    progress: list[str] = []
-    reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
-    reader.start()
-    deadline = time.monotonic() + 60
-    while not re.search(r"ok=[2-7]\b", "".join(progress)):  # some runs received, more in flight
-        assert proc.poll() is None and time.monotonic() < deadline, "".join(progress)
-        time.sleep(0.02)
-    proc.send_signal(sig)
-    stdout = proc.stdout.read()
-    proc.wait(timeout=60)
-    reader.join()
-    stderr = "".join(progress)
+    sweep = FollowedProcess(argv, env=env)
+    sweep.wait_for(r"ok=[2-7]\b", timeout=60)  # some runs received, more in flight
+    sweep.proc.send_signal(sig)
+    returncode, stdout, stderr = sweep.finish(timeout=60)
     status = ResultStore(out).status()
     assert (status == STATUS_OK).sum() < status.size
     if sig != signal.SIGKILL:
         assert (status == STATUS_OK).sum() > 0
-        assert proc.returncode == 130, stderr
+        assert returncode == 130, stderr
         assert f"Resume with: skibidy sweep --resume {out}" in stdout
         assert stdout.strip().splitlines()[-1] == f"Results: {out}"
     resumed = subprocess.run(
@@ -225,20 +216,14 @@ def test_losing_a_dask_worker_host_loses_no_run(reference, tmp_path: Path) -> No
         with Client(address, timeout="30s") as c:
             c.wait_for_workers(2, timeout=60)
         out = tmp_path / "o"
-        proc = subprocess.Popen(
+        sweep = FollowedProcess(
             [sys.executable, "-m", "skibidy", "sweep", str(cfg), "--out", str(out), "--scheduler", address],
-            env={**os.environ, "SKIBIDY_FAULT_DELAY": "0.6"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "SKIBIDY_FAULT_DELAY": "0.6"},
         )
-        progress: list[str] = []
-        reader = threading.Thread(target=lambda: progress.extend(iter(lambda: proc.stderr.read(1), "")))
-        reader.start()
-        while not re.search(r"ok=[2-6]\b", "".join(progress)):
-            assert proc.poll() is None and time.monotonic() < deadline + 60, "".join(progress)
-            time.sleep(0.02)
+        sweep.wait_for(r"ok=[2-6]\b", timeout=120)
         os.killpg(procs[1].pid, signal.SIGKILL)
-        stdout = proc.stdout.read()
-        assert proc.wait(timeout=120) == 0, "".join(progress)
-        reader.join()
+        returncode, stdout, stderr = sweep.finish(timeout=120)
+        assert returncode == 0, stderr
         assert "8 runs ok" in stdout or "runs ok, 0 failed, 0 lost" in stdout
         assert_cubes_identical(orchestration.open_results(out), ref)
     finally:
