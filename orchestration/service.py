@@ -342,18 +342,18 @@ def serve(scheduler: str, root: str | Path, *, max_jobs: int = 4, timeout: float
 
     from distributed import Client
 
-    from orchestration.jobs import find_service
+    from orchestration.jobs import NoService, find_service
     from orchestration.lock import exclusive
 
     root = Path(root).absolute()
     with exclusive(root / TABLE_DIR, "skibidy serve"):
-        client = Client(scheduler, timeout=timeout, set_as_default=False)
+        client = Client(scheduler, timeout=timeout)
         logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         try:
             other = None
             try:
                 other = find_service(client)
-            except JobError:
+            except NoService:
                 pass
             if other is not None and (other.get("host"), other.get("pid")) != (socket.gethostname(), os.getpid()):
                 age = time.time() - float(other.get("heartbeat", 0))
