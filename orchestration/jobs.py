@@ -30,15 +30,27 @@ import tarfile
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from skibidy.errors import SkibidyError
 
 __all__ = [
-    "Job", "submit", "JobError", "NoService", "TABLE_DIR", "STATES", "FINAL_STATES",
-    "write_record", "read_table", "validate_request", "scheduler_address", "find_service",
+    "FINAL_STATES",
+    "STATES",
+    "TABLE_DIR",
+    "Job",
+    "JobError",
+    "NoService",
+    "connected_clients",
+    "find_service",
+    "read_table",
+    "scheduler_address",
+    "submit",
     "tar_directory",
+    "validate_request",
+    "write_record",
 ]
 
 TABLE_DIR = ".skibidy-jobs"
@@ -157,12 +169,27 @@ def find_service(client: Any) -> dict[str, Any]:
     """The service's published record; :class:`NoService` if none is alive."""
     info = client.get_metadata([META, "service"], default=None)
     address = client.scheduler.address
-    if not info or time.time() - float(info.get("heartbeat", 0)) > HEARTBEAT_STALE_S:
+    # alive means connected to the scheduler now (no clocks compared across machines); a
+    # record without a client id falls back to the age of its heartbeat
+    alive = bool(info) and (
+        info["client"] in connected_clients(client) if info.get("client")
+        else time.time() - float(info.get("heartbeat", 0)) < HEARTBEAT_STALE_S
+    )
+    if not alive:
         raise NoService(
             f"no skibidy job service is running at {address}; start one beside the scheduler "
             f"with 'skibidy serve --scheduler {address} --root DIR'"
         )
     return dict(info)
+
+
+def connected_clients(client: Any) -> set[str]:
+    """The ids of the clients connected to ``client``'s scheduler right now."""
+
+    def ids(dask_scheduler: Any) -> list[str]:
+        return list(dask_scheduler.clients)
+
+    return set(client.run_on_scheduler(ids))
 
 
 def _job_record(client: Any, job_id: str) -> dict[str, Any]:
@@ -313,7 +340,7 @@ def submit(
     owner: str | None = None,
     n: int | None = None,
     seed: int | None = None,
-    set: Sequence[str] = (),  # noqa: A002 - the command-line option's name
+    set: Sequence[str] = (),
     retries: int = 0,
     runs_per_task: int | None = None,
     raw: bool = True,

@@ -21,8 +21,13 @@ from typing import Any
 from skibidy.errors import SkibidyError
 
 __all__ = [
-    "register_serve", "register_submit", "register_jobs", "register_status", "register_attach",
-    "register_cancel", "register_fetch",
+    "register_attach",
+    "register_cancel",
+    "register_fetch",
+    "register_jobs",
+    "register_serve",
+    "register_status",
+    "register_submit",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_DETACHED = 0, 1, 2, 3, 130
@@ -153,7 +158,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def _when(t: Any) -> str:
     if not t:
         return "-"
-    return _dt.datetime.fromtimestamp(float(t), tz=_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return _dt.datetime.fromtimestamp(float(t), tz=_dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _eta(job: dict[str, Any]) -> str:
@@ -226,12 +231,15 @@ def cmd_attach(args: argparse.Namespace) -> int:
     bar = None
     try:
         job = _job_record(client, args.job)
-        bar = tqdm(total=job["total"], initial=0, unit="run", desc=job["id"], dynamic_ncols=True,
-                   disable=args.no_progress)
+        # runs already done when we attach are the bar's start, so its rate is this session's
+        first = int(job["ok"]) + int(job["failed"])
+        bar = tqdm(total=int(job["total"]), initial=first, unit="run", desc=job["id"],
+                   dynamic_ncols=True, disable=args.no_progress)
         while True:
             done = int(job["ok"]) + int(job["failed"])
             bar.total = int(job["total"])
-            bar.n = done
+            if done > bar.n:
+                bar.update(done - bar.n)
             bar.set_postfix_str(f"{job['state']} ok={job['ok']} failed={job['failed']}", refresh=False)
             bar.refresh()
             if job["state"] in FINAL_STATES:

@@ -26,17 +26,39 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from orchestration.execute import ExecutionControl, ExecutionReport, Interrupted
+from orchestration.execute import (
+    ClusterLost,
+    ExecutionControl,
+    ExecutionReport,
+    Interrupted,
+)
 from orchestration.jobs import (
-    FINAL_STATES, HEARTBEAT_STALE_S, META, TABLE_DIR, JobError, read_table, validate_request,
+    FINAL_STATES,
+    META,
+    TABLE_DIR,
+    JobError,
+    read_table,
+    validate_request,
     write_record,
 )
+from skibidy.errors import SkibidyError
 
-__all__ = ["JobService", "serve"]
+__all__ = ["JobService", "SchedulerLost", "serve"]
 
 POLL_S = 0.1
 HEARTBEAT_S = 2.0
-PUBLISH_S = 0.3
+#: seconds without the scheduler after which the service exits (its jobs stay queued)
+SCHEDULER_LOST_S = 60.0
+
+
+class SchedulerLost(SkibidyError):
+    """The scheduler stayed unreachable; the service exits and is started again later."""
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    from distributed.comm.core import CommClosedError
+
+    return isinstance(exc, (OSError, TimeoutError, CommClosedError))
 
 
 class JobService:
@@ -99,7 +121,7 @@ class JobService:
         """Tell clients where the service is (and that it is alive)."""
         self.client.set_metadata([META, "service"], {
             "root": str(self.root), "host": socket.gethostname(), "pid": os.getpid(),
-            "heartbeat": time.time(), "max_jobs": self.max_jobs,
+            "heartbeat": time.time(), "max_jobs": self.max_jobs, "client": self.client.id,
         })
 
     def step(self) -> None:
@@ -109,15 +131,40 @@ class JobService:
         self.start_jobs()
         self.publish()
 
-    def run(self, stop: threading.Event) -> None:
-        """Serve until ``stop`` is set; then stop the running jobs (they stay queued)."""
+    def run(self, stop: threading.Event, lost_after: float = SCHEDULER_LOST_S) -> None:
+        """Serve until ``stop`` is set; then stop the running jobs (they stay queued).
+
+        A scheduler that cannot be reached for ``lost_after`` seconds ends the service with
+        :class:`SchedulerLost` (the table keeps every unfinished job queued for the next
+        start). A shorter outage is ridden out: once the client has reconnected, the
+        service publishes itself and every job again (a restarted scheduler has no metadata).
+        """
         last_beat = 0.0
+        unreachable_since: float | None = None
         try:
             while not stop.is_set():
-                if time.monotonic() - last_beat > HEARTBEAT_S:
-                    self.publish_presence()
-                    last_beat = time.monotonic()
-                self.step()
+                try:
+                    if time.monotonic() - last_beat > HEARTBEAT_S:
+                        self.publish_presence()
+                        last_beat = time.monotonic()
+                    if unreachable_since is not None:  # back: the scheduler may have restarted
+                        with self.lock:
+                            self.dirty.update(self.jobs)
+                        unreachable_since = None
+                    self.step()
+                except Exception as exc:
+                    if self.client.status == "running" and not _is_connection_error(exc):
+                        raise
+                    now = time.monotonic()
+                    unreachable_since = unreachable_since or now
+                    last_beat = 0.0
+                    gave_up = self.client.status in ("closed", "closing")  # it stopped reconnecting
+                    if gave_up or now - unreachable_since > lost_after:
+                        raise SchedulerLost(
+                            f"the Dask scheduler {self.client.scheduler.address} has not answered for "
+                            f"{lost_after:g} s ({type(exc).__name__}); unfinished jobs stay queued in "
+                            f"{self.table}: start 'skibidy serve' again once the scheduler is back"
+                        ) from None
                 stop.wait(POLL_S)
         finally:
             self.shutdown()
@@ -132,7 +179,7 @@ class JobService:
         try:
             self.publish()
             self.client.set_metadata([META, "service"], None)
-        except Exception:  # noqa: BLE001 - the scheduler may be gone
+        except Exception:  # noqa: BLE001, S110 - the scheduler may be gone
             pass
 
     def take_requests(self) -> None:
@@ -206,7 +253,7 @@ class JobService:
                 if not thread.is_alive():
                     del self.threads[job_id]
                     self.controls.pop(job_id, None)
-            if self.shutting_down:
+            if self.shutting_down or self.client.status != "running":
                 return
             queued = sorted(
                 (j for j in self.jobs.values() if j["state"] == "queued" and j["id"] not in self.threads),
@@ -281,6 +328,10 @@ class JobService:
                 raw=bool(options.get("raw", True)), progress=False, quiet=True,
                 runs_per_task=options.get("runs_per_task"), control=control,
             )
+        except ClusterLost:
+            # the scheduler went away: the job waits in the queue for it (or for the next start)
+            self._update(job_id, state="queued", eta_s=None)
+            return
         except Interrupted:
             if self.shutting_down and not self.jobs[job_id].get("cancel_requested"):
                 self._update(job_id, state="queued", eta_s=None)  # continued at the next start
@@ -306,7 +357,12 @@ def _counts(directory: Path) -> tuple[int, int]:
     """Runs ok and failed in a cube (0, 0 without one)."""
     import numpy as np
 
-    from orchestration.store import STATUS_OK, STATUS_PENDING, ResultStore, is_result_dir
+    from orchestration.store import (
+        STATUS_OK,
+        STATUS_PENDING,
+        ResultStore,
+        is_result_dir,
+    )
 
     if not is_result_dir(directory):
         return 0, 0
@@ -325,7 +381,7 @@ def _is_input_error(exc: BaseException) -> bool:
 
 
 def serve(scheduler: str, root: str | Path, *, max_jobs: int = 4, timeout: float = 30.0) -> int:
-    """Run the job service until SIGINT/SIGTERM; the exit code.
+    """Run the job service until SIGINT/SIGTERM; the exit code (0; 1 if the scheduler was lost).
 
     Parameters
     ----------
@@ -355,13 +411,13 @@ def serve(scheduler: str, root: str | Path, *, max_jobs: int = 4, timeout: float
                 other = find_service(client)
             except NoService:
                 pass
-            if other is not None and (other.get("host"), other.get("pid")) != (socket.gethostname(), os.getpid()):
-                age = time.time() - float(other.get("heartbeat", 0))
-                if age < HEARTBEAT_STALE_S:
-                    raise JobError(
-                        f"a job service already runs beside {scheduler} (pid {other.get('pid')} on "
-                        f"{other.get('host')}, root {other.get('root')}); one service per scheduler"
-                    )
+            # find_service returns only a live one: a killed service's connection is gone at once
+            if other is not None:
+                raise JobError(
+                    f"a job service already runs beside {scheduler} (pid {other.get('pid')} on "
+                    f"{other.get('host')}, root {other.get('root')}); one service per scheduler: "
+                    f"stop it first, or give this one its own scheduler"
+                )
             service = JobService(client, root, max_jobs=max_jobs)
             service.load()
             stop = threading.Event()
@@ -375,6 +431,9 @@ def serve(scheduler: str, root: str | Path, *, max_jobs: int = 4, timeout: float
                   f"{len(service.jobs)} job(s) in the table ({unfinished} to run)", flush=True)
             try:
                 service.run(stop)
+            except SchedulerLost as exc:
+                print(f"skibidy job service: {exc}", file=sys.stderr, flush=True)
+                return 1
             finally:
                 for s, h in old.items():
                     signal.signal(s, h)
