@@ -1,6 +1,6 @@
 """The job service for real: ``dask scheduler``, one ``dask worker`` and ``skibidy serve``
-as processes on 127.0.0.1, driven through ``skibidy submit / jobs / status / attach /
-cancel / fetch`` and :func:`orchestration.submit`.
+(docker-compose.yml's ``service`` command) as processes on 127.0.0.1, driven through
+``skibidy submit / jobs / status / attach / cancel / fetch`` and :func:`orchestration.submit`.
 
 One single-threaded worker makes the queue's order observable. The service runs with
 ``SKIBIDY_FAULT_DELAY`` (a pause before each run, see :mod:`orchestration.faults`), so that
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .cluster_processes import Processes, start_dask_cluster
+from .cluster_processes import COMPOSE, Processes, adapt_service_command, load_compose, start_dask_cluster
 from .sweeps import assert_same_cube, run_sweep_cli
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
@@ -62,7 +62,8 @@ class Service:
     def start(self) -> None:
         self.starts += 1
         env = {**os.environ, "SKIBIDY_FAULT_DELAY": str(RUN_DELAY_S)}
-        argv = [sys.executable, "-m", "skibidy", "serve", "--scheduler", self.address, "--root", str(self.root)]
+        command = load_compose(COMPOSE)["services"]["service"]["command"]
+        argv = adapt_service_command(command, address=self.address, root=self.root)
         log = self.processes.log_dir / f"serve-{self.starts}.log"
         with open(log, "wb") as fh:
             self.proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
