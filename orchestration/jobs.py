@@ -343,6 +343,7 @@ def submit(
     set: Sequence[str] = (),
     retries: int = 0,
     runs_per_task: int | None = None,
+    run_timeout: float | None = None,
     raw: bool = True,
 ) -> Job:
     """Queue a sweep in the job service beside ``scheduler``; return its :class:`Job`.
@@ -359,8 +360,8 @@ def submit(
         Higher runs first.
     owner : str, optional
         Default: the login name.
-    n, seed, set, retries, runs_per_task, raw
-        As the options of ``skibidy sweep``.
+    n, seed, set, retries, runs_per_task, run_timeout, raw
+        As the options of ``skibidy sweep`` (``raw=False`` is ``--no-raw``).
 
     Returns
     -------
@@ -372,7 +373,7 @@ def submit(
     except OSError as exc:
         raise JobError(f"cannot read the sweep config {str(config)!r} ({exc.strerror or exc})") from None
     options = {"n": n, "seed": seed, "set": list(set), "retries": int(retries),
-               "runs_per_task": runs_per_task, "raw": bool(raw), "out": out,
+               "runs_per_task": runs_per_task, "run_timeout": run_timeout, "raw": bool(raw), "out": out,
                "priority": int(priority), "owner": owner or getpass.getuser()}
     from orchestration.spec import load_sweep
 

@@ -63,6 +63,8 @@ def register_submit(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=None, metavar="N", help="root seed")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="fix a parameter (repeatable)")
     p.add_argument("--retries", type=int, default=0, metavar="K", help="extra attempts for runs that raise")
+    p.add_argument("--run-timeout", type=float, default=None, metavar="SECONDS",
+                   help="time one run may take (default: 60 s + 5 s per simulated day)")
     p.add_argument("--runs-per-task", type=int, default=None, metavar="K", help="runs per Dask task")
     p.add_argument("--no-raw", action="store_true", help="do not write raw/ per-run CSV files")
     p.set_defaults(func=cmd_submit)
@@ -136,12 +138,15 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise SkibidyError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.retries < 0:
         raise SkibidyError(f"--retries must be 0 or more, got {args.retries}")
+    if args.run_timeout is not None and not (0 < args.run_timeout < float("inf")):
+        raise SkibidyError(f"--run-timeout must be a positive, finite number of seconds, got {args.run_timeout}")
     if args.runs_per_task is not None and args.runs_per_task < 1:
         raise SkibidyError(f"--runs-per-task must be at least 1, got {args.runs_per_task}")
     spec = load_sweep(path)  # the very checks and messages of 'skibidy sweep'
     text = path.read_text(encoding="utf-8")
     options = {"n": args.n, "seed": args.seed, "set": list(args.set), "retries": args.retries,
-               "runs_per_task": args.runs_per_task, "raw": not args.no_raw, "out": args.out,
+               "runs_per_task": args.runs_per_task, "run_timeout": args.run_timeout,
+               "raw": not args.no_raw, "out": args.out,
                "priority": args.priority, "owner": args.owner or getpass.getuser()}
     spec = validate_request(text, path.name, options)
     client = connect(args.scheduler)

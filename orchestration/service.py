@@ -326,7 +326,8 @@ class JobService:
             run_spec(
                 spec, directory, resuming, client=self.client, retries=int(options.get("retries") or 0),
                 raw=bool(options.get("raw", True)), progress=False, quiet=True,
-                runs_per_task=options.get("runs_per_task"), control=control,
+                runs_per_task=options.get("runs_per_task"), run_timeout=options.get("run_timeout"),
+                control=control,
             )
         except ClusterLost:
             # the scheduler went away: the job waits in the queue for it (or for the next start)
