@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 import xarray as xr
 
 from orchestration import cluster as _cluster
-from orchestration.execute import ExecutionReport, execute, storage_failure
+from orchestration.execute import ExecutionControl, ExecutionReport, execute, storage_failure
 from orchestration.lock import LOCK_NAME, exclusive
 from orchestration.spec import SpecError, SweepSpec, batch_spec, load_sweep
 from orchestration.store import STORE_NAME, ResultStore, is_result_dir, open_results, stored_spec
@@ -190,13 +190,15 @@ def run_spec(
     runs_per_task: int | None = None,
     announce: Callable[[], None] | None = None,
     run_timeout: float | None = None,
+    control: ExecutionControl | None = None,
 ) -> Outcome:
     """Run (or continue) a planned spec into ``directory`` and write its products.
 
     Bad input must have been checked (:func:`plan_output`, the spec) before calling.
     ``announce`` is called once connected, before anything is written. The folder's
     exclusive lock (:mod:`orchestration.lock`) is held throughout: a second writer
-    gets :class:`~orchestration.lock.FolderBusy` before its cluster starts.
+    gets :class:`~orchestration.lock.FolderBusy` before its cluster starts. ``control``
+    (:class:`~orchestration.execute.ExecutionControl`) is passed on to the execution.
     """
     with exclusive(directory, f"skibidy {spec.kind} {spec.name}"):
         # under the lock, the folder cannot change any more: decide again what it holds
@@ -206,7 +208,7 @@ def run_spec(
                 spec, directory, resuming, client=client, choice=choice, retries=retries,
                 retry_failed=retry_failed, raw=raw, progress=progress, quiet=quiet,
                 validate=validate, runs_per_task=runs_per_task, announce=announce,
-                run_timeout=run_timeout,
+                run_timeout=run_timeout, control=control,
             )
         except OSError as exc:  # creating the cube, recording the session, the products
             failure = storage_failure(exc, directory)
@@ -231,6 +233,7 @@ def _run_locked(
     runs_per_task: int | None,
     announce: Callable[[], None] | None,
     run_timeout: float | None,
+    control: ExecutionControl | None = None,
 ) -> Outcome:
     _prefetch_imports()
     announce = announce or (lambda: None)
@@ -243,7 +246,7 @@ def _run_locked(
         announce()
         report = _execute_into(
             spec, directory, resuming, client, retries, retry_failed, progress, runs_per_task,
-            run_timeout,
+            run_timeout, control,
         )
     else:
         choice = choice or _cluster.choose(config_cluster=dict(spec.cluster))
@@ -251,7 +254,7 @@ def _run_locked(
             announce()
             report = _execute_into(
                 spec, directory, resuming, new_client, retries, retry_failed, progress,
-                runs_per_task, run_timeout,
+                runs_per_task, run_timeout, control,
             )
     outcome = Outcome(directory, report, resuming)
     import dask
@@ -309,6 +312,7 @@ def _execute_into(
     progress: bool,
     runs_per_task: int | None = None,
     run_timeout: float | None = None,
+    control: ExecutionControl | None = None,
 ) -> ExecutionReport:
     _prefetch(client)
     if not resuming:
@@ -325,7 +329,7 @@ def _execute_into(
     store.record_session(session(resumed=resuming, scheduler=scheduler, runs_todo=len(todo)))
     return execute(
         client, store, todo, retries=retries, progress=progress, runs_per_task=runs_per_task,
-        run_timeout=run_timeout,
+        run_timeout=run_timeout, control=control,
     )
 
 

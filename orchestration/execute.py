@@ -32,7 +32,7 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -46,6 +46,7 @@ from orchestration.worker import RunRequest, RunResult, run_task
 __all__ = [
     "execute", "SweepExecution", "ExecutionReport", "RunStatus", "Interrupted", "ClusterLost",
     "StorageFailed", "storage_failure", "run_task", "faults_from_env", "FaultPlan", "InjectedFault",
+    "ExecutionControl",
 ]
 
 FAILURES_FILE = "failures.jsonl"
@@ -143,6 +144,40 @@ class ExecutionReport:
 
 
 
+@dataclass
+class ExecutionControl:
+    """How a caller other than the command line steers one execution (the job service).
+
+    Attributes
+    ----------
+    stop : threading.Event
+        When set (:meth:`request_stop`), the loop cancels its tasks, writes what arrived and raises
+        :class:`Interrupted` with ``signame="cancel"`` (checked after every completed task;
+        cancelling the tasks by :attr:`key_prefix` makes that immediate).
+    priority : int
+        Dask task ``priority=`` of every task (higher runs first).
+    key_prefix : str
+        Put before every task key, so that a job's futures can be found by their keys.
+    window : int, optional
+        Tasks in flight at most (overrides the default window).
+    on_progress : callable, optional
+        Called with the :class:`ExecutionReport` after every completed task.
+    """
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    priority: int = 0
+    key_prefix: str = ""
+    window: int | None = None
+    on_progress: Callable[[ExecutionReport], None] | None = None
+    _hooks: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def request_stop(self) -> None:
+        """Set :attr:`stop` and cancel the tasks in flight (from any thread)."""
+        self.stop.set()
+        for hook in list(self._hooks):
+            hook()
+
+
 #: the runs of one task: ``(run, attempt)`` pairs
 Group = list[tuple[int, int]]
 
@@ -178,8 +213,10 @@ class SweepExecution:
         progress: bool = True,
         faults: FaultPlan | None = None,
         run_timeout: float | None = None,
+        control: ExecutionControl | None = None,
     ) -> None:
         self.client = client
+        self.control = control or ExecutionControl()
         self.store = store
         self.spec, self.grid = store.spec, store.grid
         self.todo = np.asarray(todo, dtype=np.int64)
@@ -188,6 +225,7 @@ class SweepExecution:
         self.faults = faults_from_env() if faults is None else faults
         fixed = runs_per_task or (self.spec.runs_per_task if self.spec.runs_per_task > 1 else None)
         self.runs_per_task: int | None = max(1, int(fixed)) if fixed else None  # None: automatic
+        window = window if window is not None else self.control.window
         self.window = window if window is not None else _default_window(client)
         self.time_axis = store.time_h
         self.variables = store.variables
@@ -201,7 +239,7 @@ class SweepExecution:
 
         self._writer = Writer(store, self.todo)
         self._failures_path = store.directory / FAILURES_FILE
-        self._prefix = self.spec.hash[:12]
+        self._prefix = self.control.key_prefix + self.spec.hash[:12]
         # the client's hot path: seeds come from the cube (computed once at creation), and a
         # point's (skin, preset, overrides) is resolved once for all its replicates
         self._seeds = store.seeds()
@@ -233,6 +271,9 @@ class SweepExecution:
         from distributed import as_completed
 
         t_start = time.perf_counter()
+        if self._stop_requested():
+            raise Interrupted(self.store.directory, "cancel")
+        self.control._hooks.append(self._cancel_from_elsewhere)
         self._bar = _progress_bar(self.grid.size, self.report.already_done, self.progress)
         done = as_completed([], with_results=False, raise_errors=False)
         try:
@@ -240,8 +281,16 @@ class SweepExecution:
                 try:
                     self._fill_window(done)
                     for fut in done:
+                        if self._stop_requested():
+                            fired.append("cancel")
+                            raise KeyboardInterrupt
                         self._take(fut)
                         del fut  # its result is written: let it go
+                        if self.control.on_progress is not None:
+                            self.control.on_progress(self.report)
+                        if self._stop_requested():
+                            fired.append("cancel")
+                            raise KeyboardInterrupt
                         self._fill_window(done)
                 except KeyboardInterrupt:
                     with _signals_ignored():
@@ -257,8 +306,22 @@ class SweepExecution:
             self._finish()
         finally:
             self._bar.close()
+            if self._cancel_from_elsewhere in self.control._hooks:
+                self.control._hooks.remove(self._cancel_from_elsewhere)
         self.report.elapsed_s = time.perf_counter() - t_start
         return self.report
+
+    def _stop_requested(self) -> bool:
+        return self.control.stop.is_set()
+
+    def _cancel_from_elsewhere(self) -> None:
+        """Cancel the tasks in flight (another thread's :meth:`ExecutionControl.request_stop`)."""
+        futures = [f for f, _ in list(self._in_flight.values())]
+        if futures:
+            try:
+                self.client.cancel(futures)
+            except (Exception, asyncio.CancelledError):  # the loop then stops at its next task
+                pass
 
     def _fill_window(self, done: Any) -> None:
         """Submit tasks until the window is full or no run is left to send."""
@@ -336,6 +399,7 @@ class SweepExecution:
             self.run_timeout,
             key=self._task_key(group),
             pure=False,
+            priority=self.control.priority,
         )
         self._in_flight[fut.key] = (fut, group)
         return fut
@@ -463,6 +527,7 @@ def execute(
     progress: bool = True,
     faults: FaultPlan | None = None,
     run_timeout: float | None = None,
+    control: ExecutionControl | None = None,
 ) -> ExecutionReport:
     """Run the flat run indices ``todo`` on ``client`` and write them into ``store``.
 
@@ -489,6 +554,9 @@ def execute(
         Seconds one run may take before it is stopped and recorded as ``timeout``
         (default: :func:`~orchestration.timeouts.default_run_timeout` of the longest
         simulated duration in the grid).
+    control : ExecutionControl, optional
+        Stop event, task priority, key prefix, window and progress callback (the job
+        service's; the command line needs none).
 
     Returns
     -------
@@ -501,7 +569,7 @@ def execute(
     """
     return SweepExecution(
         client, store, todo, retries=retries, window=window, runs_per_task=runs_per_task,
-        progress=progress, faults=faults, run_timeout=run_timeout,
+        progress=progress, faults=faults, run_timeout=run_timeout, control=control,
     ).run()
 
 

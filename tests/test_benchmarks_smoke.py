@@ -68,6 +68,13 @@ def test_overhead(tmp_path: Path) -> None:
         assert math.isfinite(runs[0]["cost_per_run_ms"])
 
 
+def test_service(tmp_path: Path) -> None:
+    r = run_quick("service", tmp_path)
+    assert r["identical"] is True  # the job's cube is the sweep's
+    assert positive(r["sweep_s"]["median"]) and positive(r["service_s"]["median"])
+    assert r["ratio"] == r["service_s"]["median"] / r["sweep_s"]["median"]
+
+
 def test_scale_interrupt_and_resume(tmp_path: Path) -> None:
     r = run_quick("scale", tmp_path, timeout=900)
     assert r["runs"] == 2000

@@ -37,7 +37,10 @@ def test_readme_main_job_config_exists() -> None:
     assert (ROOT / config).is_file()
 
 
-@pytest.mark.parametrize("command", ["run", "params", "validate", "batch", "sweep", "analyze"])
+@pytest.mark.parametrize("command", [
+    "run", "params", "validate", "batch", "sweep", "analyze", "verify",
+    "serve", "submit", "jobs", "status", "attach", "cancel", "fetch",
+])
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])

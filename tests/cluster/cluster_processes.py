@@ -103,6 +103,20 @@ def adapt_command(
     return out
 
 
+def adapt_service_command(command: Sequence[str], *, address: str, root: Path) -> list[str]:
+    """Turn the compose ``service`` command (``skibidy serve ...``) into the same command here.
+
+    The console script becomes ``python -m skibidy`` of this interpreter, the scheduler
+    ``address`` replaces ``tcp://scheduler:8786`` and ``root`` replaces ``/results``.
+    """
+    assert list(command[:2]) == ["skibidy", "serve"], f"the service runs skibidy serve: {command}"
+    replace = {"tcp://scheduler:8786": address, "/results": str(root)}
+    out = [sys.executable, "-m", "skibidy", *(replace.get(a, a) for a in command[1:])]
+    leftovers = [a for a in out if "scheduler:" in a or a == "/results"]
+    assert not leftovers, f"container-only values left in {out}"
+    return out
+
+
 @dataclass
 class ProcessCluster:
     """A scheduler and workers started from compose commands, and how to reach them."""

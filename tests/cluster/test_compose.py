@@ -35,8 +35,8 @@ def _cluster_section() -> str:
     return re.split(r"\n## ", section, maxsplit=1)[0]
 
 
-def test_compose_has_scheduler_worker_and_notebook(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"scheduler", "worker", "notebook"}
+def test_compose_has_scheduler_worker_service_and_notebook(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == {"scheduler", "worker", "service", "notebook"}
 
 
 def test_every_service_runs_the_image_built_from_this_checkout(compose: dict[str, Any]) -> None:
@@ -74,8 +74,19 @@ def test_notebook_runs_jupyterlab_with_the_scheduler_address(compose: dict[str, 
     assert notebook["environment"]["DASK_SCHEDULER_ADDRESS"] == "tcp://scheduler:8786"
 
 
-def test_results_are_shared_with_the_notebook(compose: dict[str, Any]) -> None:
-    assert "./results:/results" in compose["services"]["notebook"]["volumes"]
+def test_results_are_shared_by_the_service_the_workers_and_the_notebook(compose: dict[str, Any]) -> None:
+    for name in ("service", "worker", "notebook"):
+        assert "./results:/results" in compose["services"][name]["volumes"], name
+
+
+def test_job_service_serves_the_scheduler_into_the_shared_results(compose: dict[str, Any]) -> None:
+    service = compose["services"]["service"]
+    assert service["command"][:2] == ["skibidy", "serve"]
+    assert _option(service["command"], "--scheduler") == "tcp://scheduler:8786"
+    assert _option(service["command"], "--root") == "/results"
+    assert service["restart"] == "unless-stopped"  # it continues its jobs when it comes back
+    assert service["depends_on"]["scheduler"]["condition"] == "service_healthy"
+    assert "ports" not in service  # clients reach it through the scheduler
 
 
 def test_every_published_port_is_bound_to_localhost(compose: dict[str, Any]) -> None:
@@ -125,8 +136,12 @@ def test_tls_override_secures_every_dask_process(compose_tls: dict[str, Any]) ->
         assert _option(command, "--tls-ca-file") == "/certs/ca.pem"
         assert _option(command, "--tls-cert") == "/certs/node.pem"
         assert _option(command, "--tls-key") == "/certs/node-key.pem"
-    for name in ("scheduler", "worker", "notebook"):
+    for name in ("scheduler", "worker", "service", "notebook"):
         assert "./certs:/certs:ro" in services[name]["volumes"], name
+    service = services["service"]
+    assert _option(service["command"], "--scheduler") == "tls://scheduler:8786"
+    assert service["environment"]["DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION"] == "true"
+    assert "./results:/results" in service["volumes"]
 
 
 def test_tls_override_publishes_only_the_tls_scheduler_port_beyond_localhost() -> None:

@@ -110,10 +110,13 @@ def local_override(
 
     It builds the image on :data:`BASE_IMAGE` with the host's network, publishes the three
     ports on the given 127.0.0.1 ports instead of 8786, 8787 and 8888, and mounts
-    ``results`` (and ``certs``) instead of the checkout's ``./results`` and ``./certs``.
+    ``results`` (and ``certs``) instead of the checkout's ``./results`` and ``./certs`` in the
+    workers, the job service and the notebook.
     """
     certs_line = f'\n      - "{certs}:/certs:ro"' if certs else ""
     cert_volumes = f"\n    volumes: !override{certs_line}" if certs else ""
+    shared = f'\n    volumes: !override\n      - "{results}:/results"{certs_line}'
+    results.chmod(0o777)  # the containers' user (uid 1000) writes the job service's results there
     path.write_text(f"""\
 x-build: &build
   build:
@@ -129,13 +132,13 @@ services:
       - "127.0.0.1:{scheduler_port}:8786"
       - "127.0.0.1:{dashboard_port}:8787"{cert_volumes}
   worker:
-    <<: *build{cert_volumes}
+    <<: *build{shared}
+  service:
+    <<: *build{shared}
   notebook:
     <<: *build
     ports: !override
-      - "127.0.0.1:{notebook_port}:8888"
-    volumes: !override
-      - "{results}:/results"{certs_line}
+      - "127.0.0.1:{notebook_port}:8888"{shared}
 """)
     return path
 
