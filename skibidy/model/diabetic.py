@@ -2,7 +2,9 @@
 
 Each factor multiplies one rate or time of another module and is read there with
 :func:`skibidy.model.module.diabetic_factor`, which gives 1 unless
-``skin.diabetic.mode`` is on. Literature sources are in ``data/modules/diabetic.toml``.
+``skin.diabetic.mode`` is on. Two values add a process instead and are 0 on normal skin:
+``chemokine_persistence`` (``immune.py``) and ``baseline_inflammation``
+(``inflammation.py``). Literature sources are in ``data/modules/diabetic.toml``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ PARAMETERS = (
     _factor("neutrophil_factor", "neutrophil recruitment"),
     _factor("neutrophil_lifespan_factor", "neutrophil maximal lifespan"),
     _factor("neutrophil_apoptosis_factor", "neutrophil apoptosis rate"),
-    _factor("neutrophil_window_factor", "duration of neutrophil recruitment"),
     _factor("macrophage_taper_factor", "decline of monocyte recruitment"),
     _factor("prolif_factor", "keratinocyte G1 progression"),
     _factor("migration_factor", "keratinocyte crawling speed"),
@@ -34,6 +35,8 @@ PARAMETERS = (
     _factor("mmp_factor", "MMP production"),
     _factor("timp_factor", "TIMP inhibition of MMPs (MMP decay)"),
     _factor("vegf_factor", "VEGF production and response"),
+    param("skin.diabetic.chemokine_persistence", "float", "-",
+          "share of the early neutrophil call that the open wound keeps up (sustained chemokines)"),
     param("skin.diabetic.baseline_inflammation", "float", "a.u./h",
           "chronic inflammatory input of diabetic tissue (AGE/RAGE signalling)"),
 )

@@ -70,6 +70,7 @@ PARAMETERS = (
 class Settings:
     neutrophil_rate: float
     neutrophil_window_h: float
+    persistence: float
     m1_chemokine: float
     neutrophil_lifespan_h: float
     neutrophil_apoptosis: float
@@ -99,7 +100,8 @@ def settings(cfg) -> Settings:  # type: ignore[no-untyped-def]
     n = Grid.sites_per_axis(cfg["skin.wound.radius"])
     return Settings(
         neutrophil_rate=cfg[p + "neutrophil_recruitment_rate"] * f("neutrophil_factor"),
-        neutrophil_window_h=cfg[p + "neutrophil_window_h"] * f("neutrophil_window_factor"),
+        neutrophil_window_h=cfg[p + "neutrophil_window_h"],
+        persistence=cfg["skin.diabetic.chemokine_persistence"] if cfg["skin.diabetic.mode"] else 0.0,
         m1_chemokine=cfg[p + "m1_neutrophil_chemokine"] * f("neutrophil_factor"),
         neutrophil_lifespan_h=cfg[p + "neutrophil_lifespan_h"] * f("neutrophil_lifespan_factor"),
         neutrophil_apoptosis=cfg[p + "neutrophil_apoptosis_rate"] * f("neutrophil_apoptosis_factor"),
@@ -132,12 +134,19 @@ def recruit(st, s: Settings, rng: np.random.Generator, dt: float) -> None:  # ty
     Neutrophils answer two calls: the injury itself (the inflammatory signal, fading over
     ``neutrophil_window_h``) and the chemokines of M1 macrophages (``m1_neutrophil_chemokine``
     per M1 cell), which keep them coming for as long as macrophages stay pro-inflammatory.
+    In diabetic skin the keratinocytes of the open wound keep up a share
+    ``skin.diabetic.chemokine_persistence`` of the injury call, scaled by the open (not yet
+    re-epithelialised) fraction of the wound: it ends with closure rather than with time
+    (Wetzler et al. 2000).
     """
     w = st.grid.wound
     local = st.inflammation[w]
     perfusion = float(st.perfusion[w].mean())
     signal = float((local / (local + CHEMOKINE_SATURATION)).sum()) * perfusion
-    injury = s.neutrophil_rate * signal * np.exp(-st.t / s.neutrophil_window_h)
+    call = np.exp(-st.t / s.neutrophil_window_h)
+    if s.persistence > 0.0:
+        call += s.persistence * float((1.0 - st.barrier[w]).mean())
+    injury = s.neutrophil_rate * signal * call
     m1_call = s.m1_chemokine * st.macrophages.count(M1) * perfusion
     st.neutrophils.add(_arrive(st, rng, (injury + m1_call) * dt))
     if st.t >= s.macrophage_delay_h:
@@ -215,7 +224,7 @@ def report(st, s: Settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 MODULE = Module(
     "immune cells", PARAMETERS, settings,
-    reads=("inflammation", "perfusion"),
+    reads=("inflammation", "perfusion", "barrier"),
     writes=("neutrophils", "macrophages", "apoptotic", "m2_nearby", "inflammation", "tgfb", "vegf"),
     step=step, columns=("n_neutrophils", "n_macrophages"), report=report,
 )
