@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument(
         "--run-delay", type=float, default=None,
         help="seconds every run of the interrupted leg sleeps first, so the interrupt lands "
-        "mid-sweep (default 0; 0.01 with --quick, whose 2000 runs would otherwise finish first)",
+        "mid-sweep (default 0; 0.03 with --quick, whose 2000 runs would otherwise be received "
+        "before the cube shows 40 %% of them done)",
     )
     p.add_argument("--sample", type=int, default=50, help="runs recomputed for the check (default 50)")
     p.add_argument(
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = p.parse_args(argv)
     points, reps = (20, 100) if args.quick else (args.points, args.replicates)
     total = points * reps
-    run_delay = args.run_delay if args.run_delay is not None else (0.01 if args.quick else 0.0)
+    run_delay = args.run_delay if args.run_delay is not None else (0.03 if args.quick else 0.0)
 
     common.headline(f"scale: {total} runs of {args.days * 24:g} h on {args.workers} workers, streamed")
     load_before = common.load_average()
