@@ -113,6 +113,33 @@ def read_table(table: Path) -> dict[str, dict[str, Any]]:
 # -- requests ----------------------------------------------------------------------------
 
 
+def check_options(options: Mapping[str, Any]) -> None:
+    """Refuse the options of a request that ``skibidy sweep`` would refuse (:class:`JobError`)."""
+    n, seed = options.get("n"), options.get("seed")
+    if n is not None and int(n) < 1:
+        raise JobError(f"-n must be at least 1, got {n}; give the number of runs, e.g. -n 5")
+    if seed is not None and int(seed) < 0:
+        raise JobError(f"--seed must be a non-negative integer, got {seed}")
+    if int(options.get("retries") or 0) < 0:
+        raise JobError(f"--retries must be 0 or more, got {options['retries']}")
+    per_task, timeout = options.get("runs_per_task"), options.get("run_timeout")
+    if per_task is not None and int(per_task) < 1:
+        raise JobError(f"--runs-per-task must be at least 1, got {per_task}")
+    if timeout is not None and not (0 < float(timeout) < float("inf")):
+        raise JobError(f"--run-timeout must be a positive, finite number of seconds, got {timeout}")
+
+
+def planned_spec(spec: Any, options: Mapping[str, Any]) -> Any:
+    """``spec`` with a request's ``-n``, ``--seed`` and ``--set`` applied, once they are checked."""
+    from orchestration.spec import parse_set
+
+    check_options(options)
+    return spec.with_options(
+        runs_per_value=options.get("n"), seed=options.get("seed"),
+        overrides=parse_set(list(options.get("set", []))) or None,
+    )
+
+
 def validate_request(config_text: str, config_name: str, options: Mapping[str, Any]) -> Any:
     """The :class:`~orchestration.spec.SweepSpec` of a request, checked as ``skibidy sweep`` does.
 
@@ -121,20 +148,12 @@ def validate_request(config_text: str, config_name: str, options: Mapping[str, A
     SkibidyError
         (a :class:`~orchestration.spec.SpecError`) with the same message as ``skibidy sweep``.
     """
-    from orchestration.spec import load_sweep, parse_set
+    from orchestration.spec import load_sweep
 
     with tempfile.TemporaryDirectory(prefix="skibidy-job-") as d:
         path = Path(d) / (Path(config_name).name or "sweep.toml")
         path.write_text(config_text, encoding="utf-8")
-        spec = load_sweep(path)
-    n, seed = options.get("n"), options.get("seed")
-    if n is not None and int(n) < 1:
-        raise JobError(f"-n must be at least 1, got {n}; give the number of runs, e.g. -n 5")
-    if seed is not None and int(seed) < 0:
-        raise JobError(f"--seed must be a non-negative integer, got {seed}")
-    return spec.with_options(
-        runs_per_value=n, seed=seed, overrides=parse_set(list(options.get("set", []))) or None
-    )
+        return planned_spec(load_sweep(path), options)
 
 
 def scheduler_address(scheduler: str | None) -> str:
@@ -377,8 +396,7 @@ def submit(
                "priority": int(priority), "owner": owner or getpass.getuser()}
     from orchestration.spec import load_sweep
 
-    load_sweep(path)  # the same messages as 'skibidy sweep', with the real file name
-    validate_request(text, path.name, options)
+    planned_spec(load_sweep(path), options)  # the messages of 'skibidy sweep', with the real file name
     client = connect(scheduler)
     try:
         reply = submit_request(client, text, path.name, options)

@@ -128,27 +128,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     """``skibidy submit``: check locally, queue, print the job id and results directory."""
-    from orchestration.jobs import connect, submit_request, validate_request
+    from orchestration.jobs import connect, planned_spec, submit_request
     from orchestration.spec import load_sweep
 
     path = Path(args.config)
-    if args.n is not None and args.n < 1:
-        raise SkibidyError(f"-n must be at least 1, got {args.n}; give the number of runs, e.g. -n 5")
-    if args.seed is not None and args.seed < 0:
-        raise SkibidyError(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.retries < 0:
-        raise SkibidyError(f"--retries must be 0 or more, got {args.retries}")
-    if args.run_timeout is not None and not (0 < args.run_timeout < float("inf")):
-        raise SkibidyError(f"--run-timeout must be a positive, finite number of seconds, got {args.run_timeout}")
-    if args.runs_per_task is not None and args.runs_per_task < 1:
-        raise SkibidyError(f"--runs-per-task must be at least 1, got {args.runs_per_task}")
-    spec = load_sweep(path)  # the very checks and messages of 'skibidy sweep'
-    text = path.read_text(encoding="utf-8")
     options = {"n": args.n, "seed": args.seed, "set": list(args.set), "retries": args.retries,
                "runs_per_task": args.runs_per_task, "run_timeout": args.run_timeout,
                "raw": not args.no_raw, "out": args.out,
                "priority": args.priority, "owner": args.owner or getpass.getuser()}
-    spec = validate_request(text, path.name, options)
+    spec = planned_spec(load_sweep(path), options)  # the very checks and messages of 'skibidy sweep'
+    text = path.read_text(encoding="utf-8")
     client = connect(args.scheduler)
     try:
         reply = submit_request(client, text, path.name, options)
